@@ -10,7 +10,7 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_TARGET_ENTITY, DEFAULT_TRAINING_DAYS, HISTORY_REFRESH_INTERVAL
-from .history import HistoryCoverage, async_read_coverage
+from .history import HistoryRequest, HistoryResult, async_read_history, entity_spec
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -25,8 +25,8 @@ class ForesightRuntimeData:
 type ForesightConfigEntry = ConfigEntry[ForesightRuntimeData]
 
 
-class HistoryCoordinator(DataUpdateCoordinator[HistoryCoverage]):
-    """Measures how much usable history the target entity has."""
+class HistoryCoordinator(DataUpdateCoordinator[HistoryResult]):
+    """Reads the target's clean hourly history and measures how much of it is usable."""
 
     config_entry: ForesightConfigEntry
 
@@ -40,9 +40,11 @@ class HistoryCoordinator(DataUpdateCoordinator[HistoryCoverage]):
             update_interval=HISTORY_REFRESH_INTERVAL,
         )
 
-    async def _async_update_data(self) -> HistoryCoverage:
+    async def _async_update_data(self) -> HistoryResult:
         end = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
-        start = end - timedelta(days=DEFAULT_TRAINING_DAYS)
-        return await async_read_coverage(
-            self.hass, self.config_entry.data[CONF_TARGET_ENTITY], start, end
+        request = HistoryRequest(
+            target=entity_spec(self.hass, self.config_entry.data[CONF_TARGET_ENTITY]),
+            start=end - timedelta(days=DEFAULT_TRAINING_DAYS),
+            end=end,
         )
+        return await async_read_history(self.hass, request)

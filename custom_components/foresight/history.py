@@ -1,34 +1,321 @@
-"""Reads the target's history from the recorder, always in the recorder's executor."""
+"""Read hourly history from the recorder: long-term statistics first, states after them.
 
-from dataclasses import dataclass
-from datetime import datetime
+Database reads run in the recorder's executor, the number crunching in Home Assistant's
+executor; nothing here blocks the event loop.
+"""
 
-from homeassistant.components.recorder.statistics import statistics_during_period
-from homeassistant.core import HomeAssistant
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+import itertools
+from typing import TYPE_CHECKING, Any
+
+from homeassistant.components.recorder.history import get_significant_states
+from homeassistant.components.recorder.models import StatisticMeanType
+from homeassistant.components.recorder.statistics import (
+    STATISTIC_UNIT_TO_UNIT_CONVERTER,
+    get_metadata,
+    statistics_during_period,
+)
+from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.recorder import get_instance
+from homeassistant.util import dt as dt_util
+import numpy as np
 
-SECONDS_PER_HOUR = 3600
+from .ml.cleaning import (
+    HOUR,
+    BoolArray,
+    Flag,
+    FloatArray,
+    HourlySeries,
+    flag_implausible,
+    hour_starts,
+    hourly_meter_increments,
+    mask_periods,
+    parse_numeric,
+    time_weighted_hourly_mean,
+)
+from .ml.quality import DataQuality, UnitChange, build_history, epoch, hours_between
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryCoverage:
-    """How many hours of the window have a long-term statistic."""
+class EntitySpec:
+    """What Foresight needs to know about an entity to turn its history into hourly values."""
 
-    hours_in_window: int
-    hours_available: int
+    entity_id: str
+    # total / total_increasing: hourly consumption; anything else: hourly mean.
+    cumulative: bool = False
+    # total_increasing: a decrease is a meter reset, not negative consumption.
+    decrease_is_reset: bool = False
+    # Everything is converted to this unit (the entity's current one).
+    unit: str | None = None
 
-    @property
-    def percent(self) -> float:
-        """Share of the window with data, in percent."""
-        return round(100 * self.hours_available / self.hours_in_window, 1)
+
+@dataclass(frozen=True, slots=True)
+class ExcludedPeriod:
+    """A period not to learn from, and why."""
+
+    start: datetime
+    end: datetime
+    flag: Flag = Flag.USER_PERIOD
 
 
-async def async_read_coverage(
-    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
-) -> HistoryCoverage:
-    """Count the hourly statistics of one entity between start and end."""
-    rows = await get_instance(hass).async_add_executor_job(
-        statistics_during_period, hass, start, end, {entity_id}, "hour", None, {"mean", "sum"}
+@dataclass(frozen=True, slots=True)
+class HistoryRequest:
+    """The target, its features and the window (whole UTC hours) to read."""
+
+    target: EntitySpec
+    start: datetime
+    end: datetime
+    features: tuple[EntitySpec, ...] = ()
+    excluded_periods: tuple[ExcludedPeriod, ...] = ()
+    # Extra feature columns computed by the caller (for example calendar events), per hour.
+    extra_features: dict[str, FloatArray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryResult:
+    """The hourly frame (see ``ml.quality.build_history``) and its quality summary."""
+
+    frame: pd.DataFrame
+    quality: DataQuality
+
+
+@dataclass(slots=True)
+class _RawHistory:
+    """What the recorder returned for one entity."""
+
+    statistics: list[dict[str, Any]] = field(default_factory=list)
+    states: list[State] = field(default_factory=list)
+    # From the statistics metadata, when there is any: the entity is a meter with a sum.
+    has_sum: bool | None = None
+
+    def resolve(self, spec: EntitySpec) -> EntitySpec:
+        """Trust the statistics metadata over the current state (which may be gone)."""
+        if self.has_sum is None or self.has_sum == spec.cumulative:
+            return spec
+        return replace(spec, cumulative=self.has_sum, decrease_is_reset=self.has_sum)
+
+
+_JUST_BEFORE = timedelta(milliseconds=1)
+_READINGS_AFTER_WINDOW = timedelta(hours=1)
+
+
+def entity_spec(hass: HomeAssistant, entity_id: str) -> EntitySpec:
+    """Describe an entity from its current state (its state class and unit)."""
+    state = hass.states.get(entity_id)
+    attributes = state.attributes if state is not None else {}
+    state_class = attributes.get(ATTR_STATE_CLASS)
+    return EntitySpec(
+        entity_id=entity_id,
+        cumulative=state_class in (SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING),
+        decrease_is_reset=state_class == SensorStateClass.TOTAL_INCREASING,
+        unit=attributes.get(ATTR_UNIT_OF_MEASUREMENT),
     )
-    hours_in_window = int((end - start).total_seconds() // SECONDS_PER_HOUR)
-    return HistoryCoverage(hours_in_window, len(rows.get(entity_id, [])))
+
+
+async def async_read_history(hass: HomeAssistant, request: HistoryRequest) -> HistoryResult:
+    """Read and clean the hourly history of the target and its features."""
+    raw = await get_instance(hass).async_add_executor_job(_read_recorder, hass, request)
+    return await hass.async_add_executor_job(_normalise, request, raw)
+
+
+def _read_recorder(hass: HomeAssistant, request: HistoryRequest) -> dict[str, _RawHistory]:
+    """Statistics where they exist, then the states that come after them (recorder thread)."""
+    specs = (request.target, *request.features)
+    metadata = get_metadata(hass, statistic_ids={spec.entity_id for spec in specs})
+    raw = {spec.entity_id: _RawHistory() for spec in specs}
+    states_from: dict[str, datetime] = {}
+    for spec in specs:
+        states_from[spec.entity_id] = request.start
+        if spec.entity_id not in metadata:
+            continue
+        meta = metadata[spec.entity_id][1]
+        if not meta["has_sum"] and meta["mean_type"] == StatisticMeanType.NONE:
+            continue
+        raw[spec.entity_id].has_sum = meta["has_sum"]
+        units = None
+        converter = STATISTIC_UNIT_TO_UNIT_CONVERTER.get(spec.unit)
+        if meta["unit_class"] is not None and converter is not None:
+            units = {meta["unit_class"]: spec.unit}
+        # One hour earlier for meters: the first hour's consumption is a difference of sums.
+        rows = statistics_during_period(
+            hass,
+            request.start - timedelta(hours=1),
+            request.end,
+            {spec.entity_id},
+            "hour",
+            units,  # type: ignore[arg-type]
+            {"sum"} if meta["has_sum"] else {"mean"},
+        ).get(spec.entity_id, [])
+        raw[spec.entity_id].statistics = [dict(row) for row in rows]
+        if rows:
+            states_from[spec.entity_id] = max(
+                request.start, dt_util.utc_from_timestamp(rows[-1]["start"] + HOUR)
+            )
+    earliest = min(states_from.values())
+    if earliest < request.end:
+        states = get_significant_states(
+            hass,
+            # The recorder leaves out a state changed exactly at the start time; start a
+            # moment earlier so that one counts as the state current at the start.
+            earliest - _JUST_BEFORE,
+            # A meter reading just after the window still tells what the last hour used.
+            request.end + _READINGS_AFTER_WINDOW,
+            [spec.entity_id for spec in specs],
+            include_start_time_state=True,
+            significant_changes_only=False,
+        )
+        for entity_id, entity_states in states.items():
+            raw[entity_id].states = _states_from(entity_states, states_from[entity_id])
+    return raw
+
+
+def _states_from(states: Sequence[State | dict[str, Any]], moment: datetime) -> list[State]:
+    """The states from ``moment`` on, with the one that was current at ``moment``."""
+    full = [state for state in states if isinstance(state, State)]
+    first = next((i for i, state in enumerate(full) if state.last_changed >= moment), len(full))
+    return full[max(first - 1, 0) :]
+
+
+def _normalise(request: HistoryRequest, raw: dict[str, _RawHistory]) -> HistoryResult:
+    """Turn raw rows into the hourly frame (Home Assistant's executor)."""
+    start = epoch(request.start)
+    hours = hours_between(request.start, request.end)
+    target_raw = raw[request.target.entity_id]
+    target_spec = target_raw.resolve(request.target)
+    target, unit_changes, mismatch = _entity_hourly(target_spec, target_raw, start, hours)
+    flags: dict[Flag, BoolArray] = dict(
+        flag_implausible(target.values, cumulative_source=target_spec.cumulative)
+    )
+    flags[Flag.UNIT_MISMATCH] = mismatch
+    for period in request.excluded_periods:
+        mask = mask_periods(hour_starts(start, hours), [(epoch(period.start), epoch(period.end))])
+        flags[period.flag] = flags.get(period.flag, np.zeros(hours, dtype=bool)) | mask
+    features = {
+        spec.entity_id: _entity_hourly(
+            raw[spec.entity_id].resolve(spec), raw[spec.entity_id], start, hours
+        )[0].values
+        for spec in request.features
+    }
+    features.update(request.extra_features)
+    source = _source_label(target_raw)
+    frame, quality = build_history(
+        start,
+        target,
+        features,
+        flags,
+        source=source,
+        unit=request.target.unit,
+        unit_changes=unit_changes,
+    )
+    return HistoryResult(frame, quality)
+
+
+def _source_label(raw: _RawHistory) -> str:
+    if raw.statistics and raw.states:
+        return "statistics+states"
+    if raw.statistics:
+        return "statistics"
+    return "states" if raw.states else "none"
+
+
+def _entity_hourly(
+    spec: EntitySpec, raw: _RawHistory, start: float, hours: int
+) -> tuple[HourlySeries, tuple[UnitChange, ...], BoolArray]:
+    """One entity's hourly values: statistics where compiled, states after them."""
+    values = np.full(hours, np.nan)
+    flags: dict[Flag, BoolArray] = {Flag.METER_RESET: np.zeros(hours, dtype=bool)}
+    first_state_hour = 0
+    if raw.statistics:
+        row_hours, row_values = _statistics_hourly(spec, raw.statistics, start)
+        inside = (row_hours >= 0) & (row_hours < hours)
+        values[row_hours[inside]] = row_values[inside]
+        first_state_hour = int(row_hours[-1]) + 1
+
+    mismatch = np.zeros(hours, dtype=bool)
+    unit_changes: tuple[UnitChange, ...] = ()
+    if raw.states and first_state_hour < hours:
+        times, numbers, mismatched, unit_changes = _states_as_numbers(spec, raw.states)
+        if spec.cumulative:
+            from_states = hourly_meter_increments(
+                times, numbers, start, hours, decrease_is_reset=spec.decrease_is_reset
+            )
+        else:
+            means, _ = time_weighted_hourly_mean(times, numbers, start, hours)
+            from_states = HourlySeries(means, {})
+        tail = slice(first_state_hour, hours)
+        values[tail] = from_states.values[tail]
+        for flag, mask in from_states.flags.items():
+            flags[flag][tail] = mask[tail]
+        share, _ = time_weighted_hourly_mean(times, mismatched, start, hours)
+        mismatch[tail] = np.nan_to_num(share[tail]) > 0
+    return HourlySeries(values, flags), unit_changes, mismatch
+
+
+def _statistics_hourly(
+    spec: EntitySpec, rows: list[dict[str, Any]], start: float
+) -> tuple[np.ndarray[Any, np.dtype[np.int64]], FloatArray]:
+    """Hour positions and values of statistics rows: means, or differences of sums."""
+    row_starts = np.fromiter((row["start"] for row in rows), dtype=np.float64, count=len(rows))
+    positions = np.round((row_starts - start) / HOUR).astype(np.int64)
+    if spec.cumulative:
+        sums = np.fromiter(
+            (np.nan if row.get("sum") is None else row["sum"] for row in rows),
+            dtype=np.float64,
+            count=len(rows),
+        )
+        change = np.diff(sums, prepend=np.nan)
+        # After a missing hour the difference spans the gap: unknown, not one hour's use.
+        consecutive = np.diff(positions, prepend=positions[0] - 2) == 1
+        return positions, np.where(consecutive, change, np.nan)
+    means = np.fromiter(
+        (np.nan if row.get("mean") is None else row["mean"] for row in rows),
+        dtype=np.float64,
+        count=len(rows),
+    )
+    return positions, means
+
+
+def _states_as_numbers(
+    spec: EntitySpec, states: list[State]
+) -> tuple[FloatArray, FloatArray, FloatArray, tuple[UnitChange, ...]]:
+    """Times and numeric values in the entity's unit, and where a unit could not be converted.
+
+    Returns times, values (NaN where unknown or not convertible), an indicator that is 1.0
+    where the state had a unit that cannot be converted to the entity's unit (NaN where the
+    state itself is unknown), and the unit changes seen.
+    """
+    times = np.fromiter((s.last_changed_timestamp for s in states), np.float64, len(states))
+    numbers = parse_numeric(s.state for s in states)
+    units = [s.attributes.get(ATTR_UNIT_OF_MEASUREMENT) for s in states]
+    mismatched = np.where(np.isnan(numbers), np.nan, 0.0)
+    converter = STATISTIC_UNIT_TO_UNIT_CONVERTER.get(spec.unit)
+    conversions: dict[str | None, Callable[[float], float] | None] = {}
+    changes: list[UnitChange] = []
+    # Unknown states often carry no unit; only numeric states tell what the unit was.
+    numeric_units = [(index, units[index]) for index in np.flatnonzero(~np.isnan(numbers))]
+    for (_, before), (index, after) in itertools.pairwise(numeric_units):
+        if before != after:
+            changes.append(UnitChange(dt_util.utc_from_timestamp(times[index]), before, after))
+    for index, unit in numeric_units:
+        if unit == spec.unit:
+            continue
+        if unit not in conversions:
+            conversions[unit] = (
+                converter.converter_factory(unit, spec.unit)
+                if converter is not None and unit in converter.VALID_UNITS
+                else None
+            )
+        convert = conversions[unit]
+        if convert is None:
+            numbers[index] = np.nan
+            mismatched[index] = 1.0
+        else:
+            numbers[index] = convert(float(numbers[index]))
+    return times, numbers, mismatched, tuple(changes)

@@ -15,7 +15,7 @@ from homeassistant.helpers.typing import StateType
 
 from .coordinator import ForesightConfigEntry
 from .entity import ForesightEntity
-from .history import HistoryCoverage
+from .history import HistoryResult
 
 # Entities are read-only views of coordinator data; the coordinator serialises updates.
 PARALLEL_UPDATES = 0
@@ -25,7 +25,7 @@ PARALLEL_UPDATES = 0
 class ForesightSensorEntityDescription(SensorEntityDescription):
     """Describes a Foresight sensor and how its state is read from history."""
 
-    value_fn: Callable[[HistoryCoverage], StateType]
+    value_fn: Callable[[HistoryResult], StateType]
 
 
 SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
@@ -36,7 +36,7 @@ SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         suggested_display_precision=1,
-        value_fn=lambda coverage: coverage.percent,
+        value_fn=lambda history: history.quality.coverage_percent,
     ),
 )
 
