@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from homeassistant.components.recorder.history import get_significant_states
 from homeassistant.components.recorder.models import StatisticMeanType
@@ -23,6 +23,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 import numpy as np
+import numpy.typing as npt
 
 from .ml.cleaning import (
     HOUR,
@@ -90,7 +91,9 @@ class HistoryResult:
 class _RawHistory:
     """What the recorder returned for one entity."""
 
-    statistics: list[dict[str, Any]] = field(default_factory=list)
+    # Start of each hourly statistic and its value: the running sum for meters, else the mean.
+    statistic_starts: FloatArray = field(default_factory=lambda: np.empty(0))
+    statistic_values: FloatArray = field(default_factory=lambda: np.empty(0))
     states: list[State] = field(default_factory=list)
     # From the statistics metadata, when there is any: the entity is a meter with a sum.
     has_sum: bool | None = None
@@ -104,6 +107,7 @@ class _RawHistory:
 
 _JUST_BEFORE = timedelta(milliseconds=1)
 _READINGS_AFTER_WINDOW = timedelta(hours=1)
+_STATISTICS_CHUNK = timedelta(days=30)
 
 
 def entity_spec(hass: HomeAssistant, entity_id: str) -> EntitySpec:
@@ -130,50 +134,79 @@ def _read_recorder(hass: HomeAssistant, request: HistoryRequest) -> dict[str, _R
     specs = (request.target, *request.features)
     metadata = get_metadata(hass, statistic_ids={spec.entity_id for spec in specs})
     raw = {spec.entity_id: _RawHistory() for spec in specs}
-    states_from: dict[str, datetime] = {}
+    states_from = dict.fromkeys(raw, request.start)
     for spec in specs:
-        states_from[spec.entity_id] = request.start
-        if spec.entity_id not in metadata:
+        meta = metadata.get(spec.entity_id, (0, None))[1]
+        if meta is None or (not meta["has_sum"] and meta["mean_type"] == StatisticMeanType.NONE):
             continue
-        meta = metadata[spec.entity_id][1]
-        if not meta["has_sum"] and meta["mean_type"] == StatisticMeanType.NONE:
-            continue
-        raw[spec.entity_id].has_sum = meta["has_sum"]
         units = None
-        converter = STATISTIC_UNIT_TO_UNIT_CONVERTER.get(spec.unit)
-        if meta["unit_class"] is not None and converter is not None:
-            units = {meta["unit_class"]: spec.unit}
+        if spec.unit is not None and spec.unit in STATISTIC_UNIT_TO_UNIT_CONVERTER:
+            units = {meta["unit_class"]: spec.unit} if meta["unit_class"] else None
         # One hour earlier for meters: the first hour's consumption is a difference of sums.
-        rows = statistics_during_period(
+        starts, values = _statistics_in_chunks(
             hass,
-            request.start - timedelta(hours=1),
-            request.end,
-            {spec.entity_id},
-            "hour",
-            units,  # type: ignore[arg-type]
-            {"sum"} if meta["has_sum"] else {"mean"},
-        ).get(spec.entity_id, [])
-        raw[spec.entity_id].statistics = [dict(row) for row in rows]
-        if rows:
-            states_from[spec.entity_id] = max(
-                request.start, dt_util.utc_from_timestamp(rows[-1]["start"] + HOUR)
-            )
-    earliest = min(states_from.values())
-    if earliest < request.end:
-        states = get_significant_states(
-            hass,
-            # The recorder leaves out a state changed exactly at the start time; start a
-            # moment earlier so that one counts as the state current at the start.
-            earliest - _JUST_BEFORE,
-            # A meter reading just after the window still tells what the last hour used.
-            request.end + _READINGS_AFTER_WINDOW,
-            [spec.entity_id for spec in specs],
-            include_start_time_state=True,
-            significant_changes_only=False,
+            spec.entity_id,
+            start=request.start - timedelta(hours=1),
+            end=request.end,
+            units=units,
+            column="sum" if meta["has_sum"] else "mean",
         )
-        for entity_id, entity_states in states.items():
-            raw[entity_id].states = _states_from(entity_states, states_from[entity_id])
+        raw[spec.entity_id] = _RawHistory(starts, values, has_sum=meta["has_sum"])
+        if starts.size:
+            first_uncompiled = dt_util.utc_from_timestamp(starts[-1] + HOUR)
+            states_from[spec.entity_id] = max(request.start, first_uncompiled)
+    earliest = min(states_from.values())
+    if earliest >= request.end:
+        return raw
+    states = get_significant_states(
+        hass,
+        # The recorder leaves out a state changed exactly at the start time; start a moment
+        # earlier so that one counts as the state current at the start.
+        earliest - _JUST_BEFORE,
+        # A meter reading just after the window still tells what the last hour used.
+        request.end + _READINGS_AFTER_WINDOW,
+        list(raw),
+        include_start_time_state=True,
+        significant_changes_only=False,
+    )
+    for entity_id, entity_states in states.items():
+        raw[entity_id].states = _states_from(entity_states, states_from[entity_id])
     return raw
+
+
+def _statistics_in_chunks(
+    hass: HomeAssistant,
+    entity_id: str,
+    *,
+    start: datetime,
+    end: datetime,
+    units: dict[str, str] | None,
+    column: Literal["mean", "sum"],
+) -> tuple[FloatArray, FloatArray]:
+    """Hourly statistics as arrays of starts and values, read a month at a time.
+
+    Holding a year of rows as dicts makes Python run full garbage collections that stall the
+    event loop for a few hundred milliseconds; a month's rows die young once turned into
+    arrays, and each read holds the GIL only briefly.
+    """
+    starts: list[FloatArray] = []
+    values: list[FloatArray] = []
+    chunk_start = start
+    while chunk_start < end:
+        chunk_end = min(chunk_start + _STATISTICS_CHUNK, end)
+        rows = statistics_during_period(
+            hass, chunk_start, chunk_end, {entity_id}, "hour", units, {column}
+        ).get(entity_id, [])
+        starts.append(np.fromiter((row["start"] for row in rows), np.float64, len(rows)))
+        values.append(
+            np.fromiter(
+                (np.nan if (value := row.get(column)) is None else value for row in rows),
+                np.float64,
+                len(rows),
+            )
+        )
+        chunk_start = chunk_end
+    return np.concatenate(starts), np.concatenate(values)
 
 
 def _states_from(states: Sequence[State | dict[str, Any]], moment: datetime) -> list[State]:
@@ -218,9 +251,9 @@ def _normalise(request: HistoryRequest, raw: dict[str, _RawHistory]) -> HistoryR
 
 
 def _source_label(raw: _RawHistory) -> str:
-    if raw.statistics and raw.states:
+    if raw.statistic_starts.size and raw.states:
         return "statistics+states"
-    if raw.statistics:
+    if raw.statistic_starts.size:
         return "statistics"
     return "states" if raw.states else "none"
 
@@ -232,8 +265,8 @@ def _entity_hourly(
     values = np.full(hours, np.nan)
     flags: dict[Flag, BoolArray] = {Flag.METER_RESET: np.zeros(hours, dtype=bool)}
     first_state_hour = 0
-    if raw.statistics:
-        row_hours, row_values = _statistics_hourly(spec, raw.statistics, start)
+    if raw.statistic_starts.size:
+        row_hours, row_values = _statistics_hourly(spec, raw, start)
         inside = (row_hours >= 0) & (row_hours < hours)
         values[row_hours[inside]] = row_values[inside]
         first_state_hour = int(row_hours[-1]) + 1
@@ -259,27 +292,16 @@ def _entity_hourly(
 
 
 def _statistics_hourly(
-    spec: EntitySpec, rows: list[dict[str, Any]], start: float
-) -> tuple[np.ndarray[Any, np.dtype[np.int64]], FloatArray]:
-    """Hour positions and values of statistics rows: means, or differences of sums."""
-    row_starts = np.fromiter((row["start"] for row in rows), dtype=np.float64, count=len(rows))
-    positions = np.round((row_starts - start) / HOUR).astype(np.int64)
-    if spec.cumulative:
-        sums = np.fromiter(
-            (np.nan if row.get("sum") is None else row["sum"] for row in rows),
-            dtype=np.float64,
-            count=len(rows),
-        )
-        change = np.diff(sums, prepend=np.nan)
-        # After a missing hour the difference spans the gap: unknown, not one hour's use.
-        consecutive = np.diff(positions, prepend=positions[0] - 2) == 1
-        return positions, np.where(consecutive, change, np.nan)
-    means = np.fromiter(
-        (np.nan if row.get("mean") is None else row["mean"] for row in rows),
-        dtype=np.float64,
-        count=len(rows),
-    )
-    return positions, means
+    spec: EntitySpec, raw: _RawHistory, start: float
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Hour positions and values of statistics: means, or differences of running sums."""
+    positions = np.round((raw.statistic_starts - start) / HOUR).astype(np.int64)
+    if not spec.cumulative:
+        return positions, raw.statistic_values
+    change = np.diff(raw.statistic_values, prepend=np.nan)
+    # After a missing hour the difference spans the gap: unknown, not one hour's use.
+    consecutive = np.diff(positions, prepend=positions[0] - 2) == 1
+    return positions, np.where(consecutive, change, np.nan)
 
 
 def _states_as_numbers(

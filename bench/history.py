@@ -1,0 +1,190 @@
+"""Benchmark: read and clean 2 years of hourly statistics for 10 entities.
+
+Run with ``python -m bench.history``. It builds (once, cached under bench/data/) a file-backed
+SQLite recorder database holding two years of hourly long-term statistics for one energy meter
+and nine measurements, then times ``async_read_history`` for all ten, measures the peak resident
+memory the read adds, and the event loop's lag while it runs (a 5 ms periodic callback that
+records how late it wakes up). Prints a JSON summary.
+
+By default the harness runs one ``gc.collect()`` after start-up, as any Home Assistant that has
+been running for a minute has done: otherwise the first read pays for a full collection of
+everything start-up allocated (``--no-settle`` shows that case).
+"""
+
+import argparse
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+import gc
+import json
+from pathlib import Path
+import statistics
+import time
+from typing import Any
+
+from homeassistant.components.recorder.const import DOMAIN as RECORDER_DOMAIN
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import async_import_statistics
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import async_initialize_recorder, get_instance
+from homeassistant.setup import async_setup_component
+import numpy as np
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    async_test_home_assistant,
+)
+
+from custom_components.foresight.history import EntitySpec, HistoryRequest, async_read_history
+
+DATA_DIR = Path(__file__).parent / "data"
+END = datetime(2026, 11, 1, tzinfo=UTC)
+METER = EntitySpec("sensor.bench_energy", cumulative=True, decrease_is_reset=True, unit="kWh")
+MEASUREMENTS = tuple(EntitySpec(f"sensor.bench_measure_{i}", unit="°C") for i in range(9))
+LAG_PERIOD = 0.005
+
+
+def _hourly_starts(hours: int) -> list[datetime]:
+    start = END - timedelta(hours=hours)
+    return [start + timedelta(hours=i) for i in range(hours)]
+
+
+async def _fill_database(hass: HomeAssistant, hours: int) -> None:
+    rng = np.random.default_rng(7)
+    starts = _hourly_starts(hours + 1)
+    meter_sum = np.cumsum(rng.gamma(2.0, 0.25, hours + 1))
+    async_import_statistics(
+        hass,
+        StatisticMetaData(
+            mean_type=StatisticMeanType.NONE,
+            has_sum=True,
+            name=None,
+            source="recorder",
+            statistic_id=METER.entity_id,
+            unit_class="energy",
+            unit_of_measurement="kWh",
+        ),
+        [StatisticData(start=s, state=v, sum=v) for s, v in zip(starts, meter_sum, strict=True)],
+    )
+    for spec in MEASUREMENTS:
+        means = 10 + 8 * np.sin(np.arange(hours + 1) / 24 * 2 * np.pi) + rng.normal(0, 1, hours + 1)
+        async_import_statistics(
+            hass,
+            StatisticMetaData(
+                mean_type=StatisticMeanType.ARITHMETIC,
+                has_sum=False,
+                name=None,
+                source="recorder",
+                statistic_id=spec.entity_id,
+                unit_class="temperature",
+                unit_of_measurement="°C",
+            ),
+            [
+                StatisticData(start=s, mean=v, min=v, max=v)
+                for s, v in zip(starts, means, strict=True)
+            ],
+        )
+    await hass.async_block_till_done()
+    await hass.async_add_executor_job(get_instance(hass).block_till_done)
+
+
+def _memory_kib(field: str) -> int:
+    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(field)  # pragma: no cover
+
+
+@contextmanager
+def _peak_added_memory(result: dict[str, float]) -> Iterator[None]:
+    """Peak resident memory added inside the block (Linux: resets the high-water mark)."""
+    Path("/proc/self/clear_refs").write_text("5", encoding="ascii")
+    before = _memory_kib("VmRSS")
+    yield
+    result["peak_added_mib"] = round((_memory_kib("VmHWM") - before) / 1024, 1)
+
+
+async def _watch_loop_lag(lags: list[float], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(LAG_PERIOD)
+        lags.append(time.perf_counter() - started - LAG_PERIOD)
+
+
+async def run(hours: int, repeats: int, *, settle: bool) -> dict[str, Any]:
+    """Build or reuse the database, then measure the reads."""
+    DATA_DIR.mkdir(exist_ok=True)
+    database = DATA_DIR / f"history-bench-{hours}h.db"
+    fresh = not database.exists()
+    async with async_test_home_assistant(config_dir=str(DATA_DIR)) as hass:
+        async_initialize_recorder(hass)
+        await async_setup_component(
+            hass,
+            RECORDER_DOMAIN,
+            {RECORDER_DOMAIN: {"db_url": f"sqlite:///{database}", "commit_interval": 0}},
+        )
+        await get_instance(hass).async_db_ready
+        if fresh:
+            await _fill_database(hass, hours)
+        if settle:
+            gc.collect()
+        request = HistoryRequest(
+            target=METER,
+            start=END - timedelta(hours=hours),
+            end=END,
+            features=MEASUREMENTS,
+        )
+        walls: list[float] = []
+        lags: list[float] = []
+        memory: dict[str, float] = {}
+        for attempt in range(repeats):
+            stop = asyncio.Event()
+            watcher = asyncio.create_task(_watch_loop_lag(lags, stop))
+            await asyncio.sleep(LAG_PERIOD * 2)
+            started = time.perf_counter()
+            if attempt == 0:
+                with _peak_added_memory(memory):
+                    result = await async_read_history(hass, request)
+            else:
+                result = await async_read_history(hass, request)
+            walls.append(time.perf_counter() - started)
+            stop.set()
+            await watcher
+        await hass.async_stop(force=True)
+    return {
+        "benchmark": "history",
+        "entities": 1 + len(MEASUREMENTS),
+        "hours_per_entity": hours,
+        "rows_read": len(result.frame) * (1 + len(MEASUREMENTS)),
+        "usable_hours": result.quality.hours_usable,
+        "database": "file-backed SQLite" + (" (built this run)" if fresh else " (cached)"),
+        "wall_seconds_first": round(walls[0], 3),
+        "wall_seconds_median": round(statistics.median(walls), 3),
+        "wall_seconds_max": round(max(walls), 3),
+        "repeats": repeats,
+        "settled_after_startup": settle,
+        "peak_added_memory_mib_first_read": memory["peak_added_mib"],
+        "loop_lag_max_ms": round(1000 * max(lags), 1),
+        "loop_lag_p99_ms": round(1000 * float(np.percentile(lags, 99)), 1),
+        "loop_lag_samples": len(lags),
+    }
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--hours", type=int, default=2 * 8760, help="hours per entity")
+    parser.add_argument("--repeats", type=int, default=5, help="timed reads")
+    parser.add_argument(
+        "--no-settle", action="store_true", help="skip the gc.collect() after start-up"
+    )
+    args = parser.parse_args()
+    result = asyncio.run(run(args.hours, args.repeats, settle=not args.no_settle))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
