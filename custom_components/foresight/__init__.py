@@ -2,17 +2,39 @@
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
-from .coordinator import ForesightConfigEntry, ForesightRuntimeData, HistoryCoordinator
+from .const import DOMAIN
+from .coordinator import (
+    ForesightConfigEntry,
+    ForesightRuntimeData,
+    PredictionCoordinator,
+    TrainingCoordinator,
+)
+from .model_store import ModelStore
+from .options import EntrySettings
+from .services import async_setup_services
 
-PLATFORMS: list[Platform] = [Platform.SENSOR]
+PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the actions, once for all entries."""
+    async_setup_services(hass)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: ForesightConfigEntry) -> bool:
     """Set up Foresight for one target entity."""
-    history = HistoryCoordinator(hass, entry)
-    await history.async_config_entry_first_refresh()
-    entry.runtime_data = ForesightRuntimeData(history=history)
+    settings = EntrySettings.from_entry(entry)
+    store = ModelStore(hass, entry.entry_id)
+    training = TrainingCoordinator(hass, entry, settings, store)
+    predictions = PredictionCoordinator(hass, entry, settings, training, store)
+    entry.runtime_data = ForesightRuntimeData(settings, store, training, predictions)
+    await training.async_config_entry_first_refresh()
+    await predictions.async_config_entry_first_refresh()
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
@@ -20,3 +42,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: ForesightConfigEntry) ->
 async def async_unload_entry(hass: HomeAssistant, entry: ForesightConfigEntry) -> bool:
     """Unload a Foresight entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ForesightConfigEntry) -> None:
+    """Delete the saved models of a removed entry."""
+    await ModelStore(hass, entry.entry_id).async_remove()

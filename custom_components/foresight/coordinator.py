@@ -1,50 +1,294 @@
-"""Coordinators of a Foresight entry, and the entry's typed runtime data."""
+"""Coordinators of a Foresight entry, and the entry's typed runtime data.
 
-from dataclasses import dataclass
-from datetime import timedelta
+Two coordinators own the timing: ``TrainingCoordinator`` fits the models (at first set-up,
+daily at the configured local time, and on demand), ``PredictionCoordinator`` forecasts and
+scores anomalies every hour and soon after the target reports a new value. Entities listen to
+the prediction coordinator only.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 import logging
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_FRIENDLY_NAME
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
+from homeassistant.util.hass_dict import HassKey
 
-from .const import CONF_TARGET_ENTITY, DEFAULT_TRAINING_DAYS, HISTORY_REFRESH_INTERVAL
-from .history import HistoryRequest, HistoryResult, async_read_history, entity_spec
+from . import repairs
+from .const import DOMAIN, PREDICTION_HISTORY, PREDICTION_INTERVAL, TARGET_CHANGE_COOLDOWN
+from .history import (
+    ExcludedPeriod,
+    HistoryRequest,
+    HistoryResult,
+    async_read_history,
+    entity_spec,
+)
+from .model_store import ModelStore
+from .options import EntrySettings
+from .sources import (
+    async_calendar_periods,
+    async_weather_temperatures,
+    feature_unit,
+    temperature_feature,
+)
+from .training import (
+    FitSettings,
+    Models,
+    PredictionInputs,
+    Snapshot,
+    fit_models,
+    models_meta,
+    predict,
+    restore_models,
+)
 
 _LOGGER = logging.getLogger(__name__)
+
+# One training at a time across all entries: each is single-threaded, so the rest of the
+# machine keeps a core, and twenty entries do not fit twenty models at once.
+TRAINING_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_training_lock")
+ENERGY_LIKE = {"energy", "power", "gas", "water", "volume", "volume_flow_rate"}
 
 
 @dataclass
 class ForesightRuntimeData:
     """What a loaded entry keeps while it runs."""
 
-    history: HistoryCoordinator
+    settings: EntrySettings
+    store: ModelStore
+    training: TrainingCoordinator
+    predictions: PredictionCoordinator
+    # Serialises everything that touches the anomaly detector's online state.
+    detector_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # The start of an anomaly the user chose to keep watching (no repair for it again).
+    acknowledged_anomaly: datetime | None = None
 
 
 type ForesightConfigEntry = ConfigEntry[ForesightRuntimeData]
 
 
-class HistoryCoordinator(DataUpdateCoordinator[HistoryResult]):
-    """Reads the target's clean hourly history and measures how much of it is usable."""
+def _hour_floor(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+class _EntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A coordinator of one entry, reading the entry's current settings."""
 
     config_entry: ForesightConfigEntry
 
-    def __init__(self, hass: HomeAssistant, entry: ForesightConfigEntry) -> None:
-        """Create the coordinator for one entry."""
+    @property
+    def settings(self) -> EntrySettings:
+        """The entry's current settings (feedback can add excluded periods to them)."""
+        return self.config_entry.runtime_data.settings
+
+
+class TrainingCoordinator(_EntryCoordinator[Models | None]):
+    """Fits an entry's models; a restart restores the saved ones instead of refitting."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ForesightConfigEntry,
+        settings: EntrySettings,
+        store: ModelStore,
+    ) -> None:
+        """Create the coordinator; it trains when refreshed and daily at the retrain time."""
         super().__init__(
             hass,
             _LOGGER,
             config_entry=entry,
-            name=f"Foresight history of {entry.data[CONF_TARGET_ENTITY]}",
-            update_interval=HISTORY_REFRESH_INTERVAL,
+            name=f"Foresight training of {settings.target}",
+            update_interval=None,
+            always_update=True,
+        )
+        self._store = store
+        self._restored: Models | None = None
+        retrain = settings.retrain_time
+        entry.async_on_unload(
+            async_track_time_change(
+                hass,
+                self._async_scheduled_training,
+                hour=retrain.hour,
+                minute=retrain.minute,
+                second=retrain.second,
+            )
         )
 
-    async def _async_update_data(self) -> HistoryResult:
-        end = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
-        request = HistoryRequest(
-            target=entity_spec(self.hass, self.config_entry.data[CONF_TARGET_ENTITY]),
-            start=end - timedelta(days=DEFAULT_TRAINING_DAYS),
-            end=end,
+    async def _async_setup(self) -> None:
+        """Restore saved models so that a restart shows forecasts at once."""
+        saved = await self._store.async_load()
+        self._restored = await self.hass.async_add_executor_job(
+            restore_models,
+            saved.forecaster,
+            saved.detector,
+            saved.meta,
+            self.settings.training_fingerprint(),
         )
-        return await async_read_history(self.hass, request)
+
+    async def _async_scheduled_training(self, _now: datetime) -> None:
+        await self.async_refresh()
+
+    async def _async_update_data(self) -> Models | None:
+        if self._restored is not None:
+            models, self._restored = self._restored, None
+            _LOGGER.debug("Restored the saved model of %s", self.settings.target)
+            return models
+        return await self._async_train()
+
+    async def _async_train(self) -> Models:
+        history = await self._async_read_training_history()
+        fit_settings = self._fit_settings()
+        lock = self.hass.data.setdefault(TRAINING_LOCK, asyncio.Lock())
+        async with lock:
+            models = await self.hass.async_add_executor_job(
+                fit_models, history.frame, history.quality, fit_settings
+            )
+        models.fingerprint = self.settings.training_fingerprint()
+        repairs.async_update_training_issues(self.hass, self.config_entry, models)
+        if models.forecaster is not None:
+            detector = self.config_entry.runtime_data.detector_lock
+            async with detector:
+                state = await self.hass.async_add_executor_job(_detector_state, models)
+            await self._store.async_save(models.forecaster, state, models_meta(models))
+        return models
+
+    async def _async_read_training_history(self) -> HistoryResult:
+        end = _hour_floor(dt_util.utcnow())
+        start = end - timedelta(days=self.settings.training_days)
+        excluded = tuple(
+            ExcludedPeriod(period.start, period.end) for period in self.settings.excluded_periods
+        )
+        if self.settings.calendar:
+            excluded += await async_calendar_periods(self.hass, self.settings.calendar, start, end)
+        request = HistoryRequest(
+            target=entity_spec(self.hass, self.settings.target),
+            start=start,
+            end=end,
+            features=tuple(entity_spec(self.hass, f) for f in self.settings.features),
+            excluded_periods=excluded,
+        )
+        try:
+            return await async_read_history(self.hass, request)
+        except Exception as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="history_unavailable",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    def _fit_settings(self) -> FitSettings:
+        state = self.hass.states.get(self.settings.target)
+        device_class = state.attributes.get(ATTR_DEVICE_CLASS) if state else None
+        return FitSettings(
+            time_zone=str(self.hass.config.time_zone),
+            country=self.hass.config.country,
+            engine=self.settings.engine,
+            horizon_hours=self.settings.horizon_hours,
+            feature_columns=self.settings.features,
+            sensitivity=self.settings.sensitivity,
+            energy_like=device_class in ENERGY_LIKE or device_class is None,
+        )
+
+
+def _detector_state(models: Models) -> dict[str, object] | None:
+    return models.detector.to_dict() if models.detector is not None else None
+
+
+class PredictionCoordinator(_EntryCoordinator[Snapshot]):
+    """Forecasts each hour, and scores anomalies soon after the target reports."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: ForesightConfigEntry,
+        settings: EntrySettings,
+        training: TrainingCoordinator,
+        store: ModelStore,
+    ) -> None:
+        """Create the coordinator and follow the target and the trainings."""
+        super().__init__(
+            hass,
+            _LOGGER,
+            config_entry=entry,
+            name=f"Foresight predictions of {settings.target}",
+            update_interval=PREDICTION_INTERVAL,
+            request_refresh_debouncer=Debouncer(
+                hass, _LOGGER, cooldown=TARGET_CHANGE_COOLDOWN, immediate=False
+            ),
+        )
+        self.training = training
+        self._store = store
+        entry.async_on_unload(training.async_add_listener(self._on_trained))
+        entry.async_on_unload(
+            async_track_state_change_event(hass, [settings.target], self._on_target_changed)
+        )
+
+    @callback
+    def _on_trained(self) -> None:
+        if self.data is not None:  # the first refresh happens in set-up
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), f"{DOMAIN} refresh after training"
+            )
+
+    @callback
+    def _on_target_changed(self, _event: Event[EventStateChangedData]) -> None:
+        self.hass.async_create_task(self.async_request_refresh(), eager_start=True)
+
+    async def _async_update_data(self) -> Snapshot:
+        now = dt_util.utcnow()
+        models = self.training.data
+        repairs.async_update_entity_issues(self.hass, self.config_entry, self.settings)
+        if models is None:
+            return Snapshot(issued_at=now)
+        end = _hour_floor(now)
+        request = HistoryRequest(
+            target=entity_spec(self.hass, self.settings.target),
+            start=end - PREDICTION_HISTORY,
+            end=end,
+            features=tuple(entity_spec(self.hass, f) for f in self.settings.features),
+        )
+        try:
+            history = await async_read_history(self.hass, request)
+        except Exception as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="history_unavailable",
+                translation_placeholders={"error": str(err)},
+            ) from err
+        inputs = await self._async_prediction_inputs(now)
+        async with self.config_entry.runtime_data.detector_lock:
+            snapshot, detector_state = await self.hass.async_add_executor_job(
+                predict, models, history.frame, inputs
+            )
+        self._store.async_save_detector_later(detector_state, models_meta(models))
+        repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)
+        return snapshot
+
+    async def _async_prediction_inputs(self, now: datetime) -> PredictionInputs:
+        state = self.hass.states.get(self.settings.target)
+        unit = state.attributes.get("unit_of_measurement", "") if state else ""
+        labels = {}
+        for feature in self.settings.features:
+            feature_state = self.hass.states.get(feature)
+            if feature_state is not None:
+                labels[feature] = str(feature_state.attributes.get(ATTR_FRIENDLY_NAME, feature))
+        column = temperature_feature(self.hass, self.settings.features)
+        rows = []
+        if self.settings.weather and column:
+            rows = await async_weather_temperatures(
+                self.hass, self.settings.weather, feature_unit(self.hass, column)
+            )
+        return PredictionInputs(
+            now=now,
+            unit=str(unit or ""),
+            horizon_hours=self.settings.horizon_hours,
+            labels=labels,
+            future_column=column,
+            future_rows=rows,
+        )

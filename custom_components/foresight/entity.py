@@ -5,15 +5,15 @@ from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import HistoryCoordinator
+from .coordinator import PredictionCoordinator
 
 
-class ForesightEntity(CoordinatorEntity[HistoryCoordinator]):
+class ForesightEntity(CoordinatorEntity[PredictionCoordinator]):
     """An entity of one Foresight entry; each entry is a service device of its own."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: HistoryCoordinator, description: EntityDescription) -> None:
+    def __init__(self, coordinator: PredictionCoordinator, description: EntityDescription) -> None:
         """Attach the entity to its entry's device."""
         super().__init__(coordinator)
         self.entity_description = description

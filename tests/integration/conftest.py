@@ -1,16 +1,26 @@
 """Fixtures for tests that run Foresight inside a test Home Assistant with a real recorder."""
 
+from datetime import UTC, datetime
 import logging
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerator
 
-from custom_components.foresight.const import CONF_TARGET_ENTITY, DOMAIN
+from custom_components.foresight.const import (
+    CONF_ENGINE,
+    CONF_FEATURE_ENTITIES,
+    CONF_TARGET_ENTITY,
+    DOMAIN,
+)
 
-TARGET = "sensor.house_energy"
+from .home import OUTDOOR, TARGET, seed_home
+
+# Tests run at a fixed moment so that imported history and "now" line up.
+NOW = datetime(2026, 3, 2, 0, 30, tzinfo=UTC)
 
 # The plugin logs every SQL statement; a failing test's report is unreadable with them.
 logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
@@ -35,13 +45,22 @@ def mock_config_entry() -> MockConfigEntry:
         domain=DOMAIN,
         title="House energy",
         unique_id=TARGET,
-        data={CONF_TARGET_ENTITY: TARGET},
+        data={CONF_TARGET_ENTITY: TARGET, CONF_FEATURE_ENTITIES: [OUTDOOR]},
+        # NumPy: the same numbers whether or not scikit-learn is installed (snapshots).
+        options={CONF_ENGINE: "numpy"},
     )
 
 
 @pytest.fixture
+async def home(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Five weeks of a synthetic home's history, and the clock at NOW."""
+    freezer.move_to(NOW)
+    await seed_home(hass, NOW.replace(minute=0), days=35)
+
+
+@pytest.fixture
 async def init_integration(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+    hass: HomeAssistant, home: None, mock_config_entry: MockConfigEntry
 ) -> MockConfigEntry:
     """Set up Foresight with the default entry."""
     mock_config_entry.add_to_hass(hass)

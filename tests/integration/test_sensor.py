@@ -1,46 +1,51 @@
-"""Foresight's sensors, fed by a real (in-memory SQLite) recorder."""
+"""Foresight's entities, snapshotted the way core integrations do it."""
 
-from datetime import timedelta
+from unittest.mock import patch
 
-from homeassistant.components.recorder.models import StatisticData, StatisticMetaData
-from homeassistant.components.recorder.statistics import async_import_statistics
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
-
-from .conftest import TARGET
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 
-async def test_history_coverage_counts_imported_statistics(
-    hass: HomeAssistant, mock_config_entry: MockConfigEntry
+@pytest.mark.parametrize("platform", [Platform.SENSOR, Platform.BINARY_SENSOR])
+async def test_entities(
+    hass: HomeAssistant,
+    home: None,
+    mock_config_entry: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    platform: Platform,
 ) -> None:
-    now = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
-    metadata = StatisticMetaData(
-        has_mean=False,
-        has_sum=True,
-        mean_type=0,
-        name="House energy",
-        source="recorder",
-        statistic_id=TARGET,
-        unit_class="energy",
-        unit_of_measurement="kWh",
-    )
-    hours = 24 * 73  # a fifth of the default 365-day window
-    statistics = [
-        StatisticData(start=now - timedelta(hours=hours - i), state=float(i), sum=float(i))
-        for i in range(hours)
-    ]
-    async_import_statistics(hass, metadata, statistics)
-    await async_wait_recording_done(hass)
-
     mock_config_entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(mock_config_entry.entry_id)
-    await hass.async_block_till_done()
+    with patch("custom_components.foresight.PLATFORMS", [platform]):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+    await snapshot_platform(hass, entity_registry, snapshot, mock_config_entry.entry_id)
 
-    state = hass.states.get("sensor.house_energy_history_coverage")
+
+async def test_large_attributes_are_not_recorded(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    state = hass.states.get("sensor.house_energy_forecast_next_hour")
     assert state is not None
-    assert float(state.state) == 20.0
-    assert state.attributes["unit_of_measurement"] == "%"
+    assert len(state.attributes["forecast"]) == 48
+    entity = hass.data["entity_components"]["sensor"].get_entity(state.entity_id)
+    assert {"forecast", "explanation"} <= entity._unrecorded_attributes
+    # What is recorded stays far below the recorder's 16 KiB limit.
+    recorded = {
+        key: value
+        for key, value in state.attributes.items()
+        if key not in entity._unrecorded_attributes
+    }
+    assert len(repr(recorded)) < 2048
+
+
+async def test_a_power_sensor_gets_no_daily_totals(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    # The meter is cumulative: it has them.
+    assert hass.states.get("sensor.house_energy_forecast_tomorrow") is not None
+    assert hass.states.get("sensor.house_energy_forecast_rest_of_today") is not None

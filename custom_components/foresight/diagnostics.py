@@ -1,0 +1,60 @@
+"""Diagnostics: configuration, data quality, backtest and versions; never history or models."""
+
+import importlib.metadata
+import platform
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+
+from .coordinator import ForesightConfigEntry
+
+
+def _version(package: str) -> str | None:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: ForesightConfigEntry
+) -> dict[str, Any]:
+    """What a maintainer needs to understand an entry's forecasts."""
+    runtime = entry.runtime_data
+    models = runtime.training.data
+    forecaster = models.forecaster if models else None
+    backtest = forecaster.backtest if forecaster else None
+    snapshot = runtime.predictions.data
+    versions = await hass.async_add_executor_job(
+        lambda: {name: _version(name) for name in ("numpy", "pandas", "scikit-learn")}
+    )
+    return {
+        "config": {"data": dict(entry.data), "options": dict(entry.options)},
+        "data_quality": models.quality.as_dict() if models else None,
+        "model": None
+        if forecaster is None
+        else {
+            "engine": forecaster.engine,
+            "serves_baseline": forecaster.serves_baseline,
+            "baseline": forecaster.baseline_name,
+            "trained_at": models.trained_at.isoformat() if models and models.trained_at else None,
+            "trained_until": str(forecaster.trained_until),
+        },
+        "backtest": None
+        if backtest is None
+        else {
+            "model_mae": round(backtest.model_mae, 4),
+            "baseline_mae": {name: round(mae, 4) for name, mae in backtest.baseline_mae.items()},
+            "best_baseline": backtest.best_baseline,
+            "skill": round(backtest.skill, 4),
+            "coverage": round(backtest.coverage, 4),
+            "days_evaluated": backtest.days_evaluated,
+            "hours_evaluated": backtest.hours_evaluated,
+        },
+        "hours_needed": models.hours_needed if models else None,
+        "forecast_hours": len(snapshot.hours),
+        "anomaly": None
+        if snapshot.anomaly is None
+        else {"score": snapshot.anomaly.score, "is_anomaly": snapshot.anomaly.is_anomaly},
+        "versions": {"python": platform.python_version(), **versions},
+    }

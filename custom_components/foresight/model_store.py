@@ -1,0 +1,141 @@
+"""Keep trained models under Home Assistant's .storage, and never trust a file blindly.
+
+The forecaster is a binary file signed with a key that only this installation knows
+(``ml.forecast.persistence`` checks the signature and the library versions before it reads
+anything); the anomaly detector's online state is JSON in a regular Store. All file access
+runs in the executor.
+"""
+
+from dataclasses import dataclass
+import logging
+import os
+from pathlib import Path
+import secrets
+import tempfile
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
+from homeassistant.util.hass_dict import HassKey
+
+from .const import DOMAIN
+from .ml.forecast import Forecaster, ModelFileError, dumps, loads
+
+_LOGGER = logging.getLogger(__name__)
+
+STORAGE_VERSION = 1
+_KEY_CACHE: HassKey[bytes] = HassKey(f"{DOMAIN}_signing_key")
+
+
+@dataclass(frozen=True, slots=True)
+class SavedState:
+    """What a previous run left: the forecaster and the detector's JSON state."""
+
+    forecaster: Forecaster | None
+    detector: dict[str, Any] | None
+    meta: dict[str, Any]
+
+
+class ModelStore:
+    """Saved models of one entry."""
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Name the files of one entry."""
+        self._hass = hass
+        self._model_path = Path(hass.config.path(".storage", DOMAIN, f"{entry_id}.model"))
+        self._state_store: Store[dict[str, Any]] = Store(
+            hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
+        )
+        self._save_failed = False
+
+    async def _async_signing_key(self) -> bytes:
+        """The installation's key, created on first use."""
+        if (key := self._hass.data.get(_KEY_CACHE)) is not None:
+            return key
+        store: Store[dict[str, str]] = Store(
+            self._hass, STORAGE_VERSION, f"{DOMAIN}.signing_key", private=True
+        )
+        stored = await store.async_load()
+        if stored and isinstance(stored.get("key"), str):
+            key = bytes.fromhex(stored["key"])
+        else:
+            key = secrets.token_bytes(32)
+            await store.async_save({"key": key.hex()})
+        self._hass.data[_KEY_CACHE] = key
+        return key
+
+    async def async_load(self) -> SavedState:
+        """Load what was saved; anything unreadable is dropped (and said once)."""
+        key = await self._async_signing_key()
+        state = await self._state_store.async_load() or {}
+        forecaster = await self._hass.async_add_executor_job(self._read_model, key)
+        detector = state.get("detector")
+        meta = state.get("meta")
+        return SavedState(
+            forecaster,
+            detector if isinstance(detector, dict) else None,
+            meta if isinstance(meta, dict) else {},
+        )
+
+    def _read_model(self, key: bytes) -> Forecaster | None:
+        try:
+            data = self._model_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            _LOGGER.warning(
+                "Cannot read saved model %s (%s); it will be retrained", self._model_path, err
+            )
+            return None
+        try:
+            return loads(data, key)
+        except ModelFileError as err:
+            _LOGGER.warning(
+                "Saved model %s was not loaded (%s); it will be retrained",
+                self._model_path,
+                err.reason,
+            )
+            return None
+
+    async def async_save(
+        self, forecaster: Forecaster | None, detector: dict[str, Any] | None, meta: dict[str, Any]
+    ) -> bool:
+        """Save; a full or read-only disk is logged once and the models stay in memory."""
+        key = await self._async_signing_key()
+        try:
+            if forecaster is not None:
+                await self._hass.async_add_executor_job(self._write_model, forecaster, key)
+            await self._state_store.async_save({"detector": detector, "meta": meta})
+        except OSError as err:
+            if not self._save_failed:
+                _LOGGER.error(
+                    "Cannot save Foresight's model to %s: %s", self._model_path.parent, err
+                )
+            self._save_failed = True
+            return False
+        self._save_failed = False
+        return True
+
+    def async_save_detector_later(
+        self, detector: dict[str, Any] | None, meta: dict[str, Any]
+    ) -> None:
+        """Save the detector's online state soon, batching frequent updates."""
+        self._state_store.async_delay_save(lambda: {"detector": detector, "meta": meta}, 60)
+
+    def _write_model(self, forecaster: Forecaster, key: bytes) -> None:
+        data = dumps(forecaster, key)
+        self._model_path.parent.mkdir(parents=True, exist_ok=True)
+        # Write beside the file and rename, so a crash never leaves half a model behind.
+        handle, temporary = tempfile.mkstemp(dir=self._model_path.parent, suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            Path(temporary).replace(self._model_path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    async def async_remove(self) -> None:
+        """Delete the entry's files (when the entry is removed)."""
+        await self._state_store.async_remove()
+        await self._hass.async_add_executor_job(self._model_path.unlink, True)

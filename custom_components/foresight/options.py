@@ -1,0 +1,153 @@
+"""An entry's settings, read defensively: hand-edited storage must never break setup."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+import hashlib
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_CALENDAR_ENTITY,
+    CONF_ENGINE,
+    CONF_EXCLUDED_PERIODS,
+    CONF_FEATURE_ENTITIES,
+    CONF_HORIZON_HOURS,
+    CONF_RETRAIN_TIME,
+    CONF_SENSITIVITY,
+    CONF_TARGET_ENTITY,
+    CONF_TRAINING_DAYS,
+    CONF_WEATHER_ENTITY,
+    DEFAULT_ENGINE,
+    DEFAULT_HORIZON_HOURS,
+    DEFAULT_RETRAIN_TIME,
+    DEFAULT_SENSITIVITY,
+    DEFAULT_TRAINING_DAYS,
+    ENGINES,
+    MAX_HORIZON_HOURS,
+    MAX_TRAINING_DAYS,
+    MIN_TRAINING_DAYS,
+    SENSITIVITIES,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_RETRAIN_TIME_OF_DAY = time.fromisoformat(DEFAULT_RETRAIN_TIME)
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A period the user marked, in UTC."""
+
+    start: datetime
+    end: datetime
+
+    def as_dict(self) -> dict[str, str]:
+        """The form kept in the entry's options."""
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySettings:
+    """Everything an entry is configured with, validated, with defaults where invalid."""
+
+    target: str
+    features: tuple[str, ...]
+    weather: str | None
+    calendar: str | None
+    training_days: int
+    retrain_time: time
+    sensitivity: str
+    engine: str
+    horizon_hours: int
+    excluded_periods: tuple[Period, ...]
+
+    def training_fingerprint(self) -> str:
+        """Changes when a setting the saved models depend on changes (so they are refitted)."""
+        relevant = (
+            self.target,
+            self.features,
+            self.calendar,
+            self.training_days,
+            self.sensitivity,
+            self.engine,
+            self.horizon_hours,
+            tuple(period.as_dict().items() for period in self.excluded_periods),
+        )
+        return hashlib.sha256(repr(relevant).encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry) -> EntrySettings:
+        """Read an entry, replacing any invalid option by its default (and saying so)."""
+        data, options = entry.data, entry.options
+        return cls(
+            target=data[CONF_TARGET_ENTITY],
+            features=tuple(_entity_ids(data.get(CONF_FEATURE_ENTITIES))),
+            weather=data.get(CONF_WEATHER_ENTITY) or None,
+            calendar=data.get(CONF_CALENDAR_ENTITY) or None,
+            training_days=_int_option(
+                options,
+                CONF_TRAINING_DAYS,
+                DEFAULT_TRAINING_DAYS,
+                MIN_TRAINING_DAYS,
+                MAX_TRAINING_DAYS,
+            ),
+            retrain_time=_time_option(options),
+            sensitivity=_choice_option(
+                options, CONF_SENSITIVITY, DEFAULT_SENSITIVITY, SENSITIVITIES
+            ),
+            engine=_choice_option(options, CONF_ENGINE, DEFAULT_ENGINE, ENGINES),
+            horizon_hours=_int_option(
+                options, CONF_HORIZON_HOURS, DEFAULT_HORIZON_HOURS, 1, MAX_HORIZON_HOURS
+            ),
+            excluded_periods=tuple(_periods(options.get(CONF_EXCLUDED_PERIODS))),
+        )
+
+
+def _invalid(key: str, value: Any, default: Any) -> None:
+    _LOGGER.warning("Option %s has the invalid value %r; using %r instead", key, value, default)
+
+
+def _entity_ids(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, str) and "." in item]
+
+
+def _int_option(options: Any, key: str, default: int, low: int, high: int) -> int:
+    value = options.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        _invalid(key, value, default)
+        return default
+    return int(value)
+
+
+def _choice_option(options: Any, key: str, default: str, choices: tuple[str, ...]) -> str:
+    value = options.get(key, default)
+    if value not in choices:
+        _invalid(key, value, default)
+        return default
+    return str(value)
+
+
+def _time_option(options: Any) -> time:
+    value = options.get(CONF_RETRAIN_TIME, DEFAULT_RETRAIN_TIME)
+    parsed = dt_util.parse_time(value) if isinstance(value, str) else None
+    if parsed is None:
+        _invalid(CONF_RETRAIN_TIME, value, DEFAULT_RETRAIN_TIME)
+        return DEFAULT_RETRAIN_TIME_OF_DAY
+    return parsed
+
+
+def _periods(value: Any) -> list[Period]:
+    periods: list[Period] = []
+    for item in value if isinstance(value, list) else []:
+        start = dt_util.parse_datetime(item.get("start", "")) if isinstance(item, dict) else None
+        end = dt_util.parse_datetime(item.get("end", "")) if isinstance(item, dict) else None
+        if start is None or end is None or start.tzinfo is None or end <= start:
+            _invalid(CONF_EXCLUDED_PERIODS, item, "nothing")
+            continue
+        periods.append(Period(dt_util.as_utc(start), dt_util.as_utc(end)))
+    return periods

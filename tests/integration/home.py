@@ -1,0 +1,49 @@
+"""A synthetic home in the test recorder: an energy meter and an outdoor temperature sensor."""
+
+from datetime import datetime, timedelta
+
+from homeassistant.core import HomeAssistant
+import numpy as np
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.foresight.ml.synthetic import synthetic_home
+
+from .recorder_data import import_mean_statistics, import_meter_statistics
+
+TARGET = "sensor.house_energy"
+OUTDOOR = "sensor.outdoor_temperature"
+METER_ATTRIBUTES = {
+    "unit_of_measurement": "kWh",
+    "device_class": "energy",
+    "state_class": "total_increasing",
+    "friendly_name": "House energy",
+}
+OUTDOOR_ATTRIBUTES = {
+    "unit_of_measurement": "°C",
+    "device_class": "temperature",
+    "state_class": "measurement",
+    "friendly_name": "Outdoor temperature",
+}
+
+
+async def seed_home(hass: HomeAssistant, end: datetime, days: int, *, seed: int = 3) -> None:
+    """Import ``days`` of hourly statistics ending at ``end``, and set the current states."""
+    start = end - timedelta(days=days)
+    frame = synthetic_home(days + 1, start=str(start.date()), seed=seed, gap_fraction=0.0)
+    frame = frame[(frame.index >= start - timedelta(hours=1)) & (frame.index < end)]
+    starts = [moment.to_pydatetime() for moment in frame.index]
+    sums = 1000.0 + np.cumsum(frame["target"].to_numpy())
+    await import_meter_statistics(hass, TARGET, starts, sums)
+    await import_mean_statistics(
+        hass,
+        OUTDOOR,
+        starts,
+        frame["outdoor_temp"].to_numpy(),
+        unit="°C",
+        unit_class="temperature",
+    )
+    hass.states.async_set(TARGET, f"{sums[-1]:.3f}", METER_ATTRIBUTES)
+    hass.states.async_set(OUTDOOR, f"{frame['outdoor_temp'].iloc[-1]:.1f}", OUTDOOR_ATTRIBUTES)
+    await async_wait_recording_done(hass)
