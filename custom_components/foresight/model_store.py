@@ -108,9 +108,7 @@ class ModelStore:
             await self._state_store.async_save({"detector": detector, "meta": meta})
         except OSError as err:
             if not self._save_failed:
-                _LOGGER.error(
-                    "Cannot save Foresight's model to %s: %s", self._model_path.parent, err
-                )
+                _LOGGER.error("Cannot save the model in %s: %s", self._model_path.parent, err)
             self._save_failed = True
             return False
         self._save_failed = False

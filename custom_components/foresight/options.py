@@ -144,10 +144,14 @@ def _time_option(options: Any) -> time:
 def _periods(value: Any) -> list[Period]:
     periods: list[Period] = []
     for item in value if isinstance(value, list) else []:
-        start = dt_util.parse_datetime(item.get("start", "")) if isinstance(item, dict) else None
-        end = dt_util.parse_datetime(item.get("end", "")) if isinstance(item, dict) else None
+        start = _parse_moment(item.get("start")) if isinstance(item, dict) else None
+        end = _parse_moment(item.get("end")) if isinstance(item, dict) else None
         if start is None or end is None or start.tzinfo is None or end <= start:
             _invalid(CONF_EXCLUDED_PERIODS, item, "nothing")
             continue
         periods.append(Period(dt_util.as_utc(start), dt_util.as_utc(end)))
     return periods
+
+
+def _parse_moment(value: Any) -> datetime | None:
+    return dt_util.parse_datetime(value) if isinstance(value, str) else None

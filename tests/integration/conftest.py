@@ -8,7 +8,9 @@ from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerator
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.foresight.const import (
     CONF_ENGINE,
@@ -39,11 +41,27 @@ async def recorder_and_custom_integrations(
 
 
 @pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's serializer: stable snapshots of registry entries and states.
+
+    Both syrupy and the test plugin define ``snapshot``; syrupy's otherwise wins.
+    """
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+def hass_config_dir(hass_tmp_config_dir: str) -> str:
+    """Each test gets its own config directory: saved models never leak between tests."""
+    return hass_tmp_config_dir
+
+
+@pytest.fixture
 def mock_config_entry() -> MockConfigEntry:
     """A Foresight entry predicting the house energy meter."""
     return MockConfigEntry(
         domain=DOMAIN,
         title="House energy",
+        entry_id="01JFORESIGHTHOUSEENERGY000",
         unique_id=TARGET,
         data={CONF_TARGET_ENTITY: TARGET, CONF_FEATURE_ENTITIES: [OUTDOOR]},
         # NumPy: the same numbers whether or not scikit-learn is installed (snapshots).

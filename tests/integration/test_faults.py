@@ -1,0 +1,126 @@
+"""Bad configuration and storage faults leave Foresight running with a clear state."""
+
+import errno
+from pathlib import Path
+from unittest.mock import patch
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.foresight import training
+from custom_components.foresight.const import (
+    CONF_EXCLUDED_PERIODS,
+    CONF_HORIZON_HOURS,
+    CONF_RETRAIN_TIME,
+    CONF_SENSITIVITY,
+    CONF_TRAINING_DAYS,
+    DOMAIN,
+)
+from custom_components.foresight.model_store import ModelStore
+
+from .home import METER_ATTRIBUTES, TARGET
+
+
+async def test_hand_edited_invalid_options_fall_back_to_defaults(
+    hass: HomeAssistant,
+    home: None,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=TARGET,
+        data={**mock_config_entry.data, "feature_entities": "not a list"},
+        options={
+            CONF_TRAINING_DAYS: "a year",
+            CONF_RETRAIN_TIME: "25:99",
+            CONF_SENSITIVITY: "paranoid",
+            CONF_HORIZON_HOURS: True,
+            CONF_EXCLUDED_PERIODS: [{"start": "yesterday"}, "junk", {"start": 1, "end": 2}],
+        },
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.LOADED
+    settings = entry.runtime_data.settings
+    assert (settings.training_days, settings.sensitivity, settings.horizon_hours) == (
+        365,
+        "medium",
+        48,
+    )
+    assert settings.retrain_time.isoformat() == "03:17:00"
+    assert settings.features == ()
+    assert settings.excluded_periods == ()
+    assert "Option sensitivity has the invalid value 'paranoid'" in caplog.text
+    assert len(entry.runtime_data.predictions.data.hours) == 48
+
+
+async def test_model_signed_by_another_installation_is_not_loaded(
+    hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    # Another installation has another key: its file must be refused, not unpickled.
+    hass.data["foresight_signing_key"] = b"another installation's key......"
+    store = ModelStore(hass, init_integration.entry_id)
+    assert await store.async_load() == await store.async_load()
+    saved = await store.async_load()
+    assert saved.forecaster is None
+    assert "was not loaded (foreign)" in caplog.text
+
+
+async def test_full_disk_keeps_the_model_in_memory(
+    hass: HomeAssistant,
+    home: None,
+    mock_config_entry: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    full = OSError(errno.ENOSPC, "No space left on device")
+    with patch.object(ModelStore, "_write_model", side_effect=full):
+        await hass.config_entries.async_setup(mock_config_entry.entry_id)
+        await hass.async_block_till_done()
+        assert mock_config_entry.state is ConfigEntryState.LOADED
+        assert hass.states.get("sensor.house_energy_forecast_next_hour").state != "unknown"
+        await hass.services.async_call(
+            DOMAIN, "retrain", {"config_entry_id": mock_config_entry.entry_id}, blocking=True
+        )
+    # Said once, not at every training.
+    assert caplog.text.count("Cannot save the model") == 1
+
+
+async def test_unreadable_model_file_is_retrained(
+    hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    with patch.object(Path, "read_bytes", side_effect=PermissionError("read-only")):
+        store = ModelStore(hass, init_integration.entry_id)
+        saved = await store.async_load()
+    assert saved.forecaster is None
+    assert "Cannot read saved model" in caplog.text
+
+
+async def test_target_turning_into_text_does_not_break_predictions(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    hass.states.async_set(TARGET, "error: meter offline", METER_ATTRIBUTES)
+    await init_integration.runtime_data.predictions.async_refresh()
+    assert init_integration.runtime_data.predictions.last_update_success
+    assert hass.states.get("sensor.house_energy_forecast_next_hour").state != "unavailable"
+
+
+async def test_saved_anomaly_state_that_is_not_usable_is_relearnt(
+    hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    models = init_integration.runtime_data.training.data
+    restored = training.restore_models(
+        models.forecaster, {"kind": "martian"}, training.models_meta(models), models.fingerprint
+    )
+    assert restored is not None
+    assert restored.detector is None
+    assert "Saved anomaly state was not usable" in caplog.text
