@@ -27,3 +27,15 @@ def test_ml_never_imports_home_assistant() -> None:
         for path in files
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_sklearn_switch_is_honoured() -> None:
+    """The second run of scripts/test really runs without scikit-learn."""
+    import os  # noqa: PLC0415
+
+    from custom_components.foresight.ml.forecast.engines import (  # noqa: PLC0415
+        sklearn_available,
+    )
+
+    blocked = os.environ.get("FORESIGHT_WITHOUT_SKLEARN") == "1"
+    assert sklearn_available() is not blocked
