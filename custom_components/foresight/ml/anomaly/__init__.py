@@ -1,0 +1,62 @@
+"""Anomaly detection for energy and generic numeric sensors.
+
+Pure Python, NumPy and pandas; scikit-learn is used only when installed, for several sensors
+together. Both detectors are online (a reading's verdict uses only it and earlier readings),
+explain themselves, take "this was normal/abnormal" feedback and persist as JSON.
+
+Typical use from the glue::
+
+    detector = fit_energy_detector(frame, AnomalySettings(time_zone="Europe/Berlin"))
+    status = detector.update(hour_start, kwh, expected=Expectation(p10, p50, p90))
+    status.describe(unit="kWh", time_zone="Europe/Berlin")
+    state = detector.to_dict()  # json.dumps-able; restore with restore_detector(state)
+"""
+
+from typing import Any
+
+from .energy import EnergyAnomalyDetector
+from .energy_fit import fit_energy_detector
+from .explain import explain_text
+from .multivariate import sklearn_available
+from .periods import Feedback, Period, period_mask
+from .sensor import SensorAnomalyDetector, fit_sensor_detector
+from .settings import AnomalySettings
+from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
+
+type AnomalyDetector = EnergyAnomalyDetector | SensorAnomalyDetector
+
+
+def restore_detector(state: dict[str, Any]) -> AnomalyDetector:
+    """Rebuild either kind of detector from its ``to_dict()`` state.
+
+    Raises:
+        ValueError: If the state names no known detector kind.
+    """
+    match state.get("kind"):
+        case "energy":
+            return EnergyAnomalyDetector.from_dict(state)
+        case "sensor":
+            return SensorAnomalyDetector.from_dict(state)
+        case other:
+            msg = f"unknown detector kind {other!r}"
+            raise ValueError(msg)
+
+
+__all__ = [
+    "AnomalyDetector",
+    "AnomalyKind",
+    "AnomalySettings",
+    "AnomalyStatus",
+    "EnergyAnomalyDetector",
+    "Expectation",
+    "Explanation",
+    "Feedback",
+    "Period",
+    "SensorAnomalyDetector",
+    "explain_text",
+    "fit_energy_detector",
+    "fit_sensor_detector",
+    "period_mask",
+    "restore_detector",
+    "sklearn_available",
+]

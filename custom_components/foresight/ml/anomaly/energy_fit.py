@@ -1,0 +1,181 @@
+"""Learn an energy detector's thresholds by replaying the history as the detector would."""
+
+import numpy as np
+import pandas as pd
+
+from .baseload import base_floor_of, base_path
+from .calibration import tail_threshold, threshold_for_budget
+from .cusum import cusum_path
+from .energy import EnergyAnomalyDetector, EnergyThresholds
+from .profile import HOURS_PER_WEEK, IntArray, local_slots, replay_bands
+from .robust import BoolArray, FloatArray, nan_quantile, robust_scale
+from .settings import AnomalySettings
+
+POINT_BUDGET = 0.2
+"""Alarms per week each point test (high, low) would have raised over the history."""
+CUSUM_BUDGET = 0.2
+"""Alarms per week each CUSUM side would have raised over the history."""
+BASE_BUDGET = 0.2
+"""Alarms per week each base-load side would have raised over the history."""
+POINT_TAIL = 0.99
+"""Point deviations are measured in units of the usual P99 (P1) distance for the hour."""
+BAND_TAIL = 0.9
+"""CUSUM deviations are measured in units of the usual P90 (P10) distance for the hour."""
+MIN_POINT_HIGH = 1.5
+"""An hour must lie at least 1.5 times the usual P99 distance above the median."""
+MIN_POINT_LOW = 2.0
+"""Below, the P1 distance is small (the base load bounds it): ask for twice of it."""
+MIN_CUSUM = 4.0
+MIN_BASE_Z = 4.0
+FLOOR_QUANTILE = 0.001
+FLOOR_SHARE = 0.5
+"""A value half the history's floor below it counts as one threshold."""
+
+
+def hourly_arrays(frame: pd.DataFrame) -> tuple[IntArray, FloatArray, BoolArray]:
+    """Hour numbers, hourly mean values and the excluded flag of an input frame.
+
+    Args:
+        frame: The project's input frame (UTC index, ``target`` column, optional
+            ``excluded``).
+
+    Returns:
+        ``(hours, values, excluded)`` sorted by time, one entry per hour that has rows.
+
+    Raises:
+        ValueError: If the index is not a tz-aware DatetimeIndex.
+    """
+    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
+        msg = "the frame needs a tz-aware DatetimeIndex"
+        raise ValueError(msg)
+    target = pd.to_numeric(frame["target"], errors="coerce").astype(float).to_numpy()
+    excluded = (
+        frame["excluded"].astype("boolean").fillna(value=False).to_numpy(dtype=bool)
+        if "excluded" in frame
+        else np.zeros(len(frame), dtype=bool)
+    )
+    utc = frame.index.tz_convert("UTC").floor("h").as_unit("s")
+    hour_numbers = np.asarray(utc.asi8 // 3600, dtype=np.int64)
+    grouped = pd.DataFrame({"value": target, "excluded": excluded, "hour": hour_numbers})
+    hourly = grouped.groupby("hour").agg({"value": "mean", "excluded": "max"}).sort_index()
+    return (
+        np.asarray(hourly.index.to_numpy(), dtype=np.int64),
+        hourly["value"].to_numpy(dtype=np.float64),
+        hourly["excluded"].to_numpy(dtype=bool),
+    )
+
+
+def hour_of_day_scales(
+    residuals: FloatArray, hours_of_day: IntArray, floor: float, tail: float
+) -> tuple[list[float], list[float]]:
+    """Per local hour of day, the usual distance from the median residual to its tails.
+
+    Args:
+        residuals: Residuals of the replay.
+        hours_of_day: Their local hours of day.
+        floor: Smallest scale returned.
+        tail: Upper tail quantile (e.g. 0.99 for the P99 and P1 distances).
+
+    Returns:
+        ``(upper, lower)`` scales, 24 each.
+    """
+    # Each hour borrows its neighbours' residuals: three times the data for the tail quantile,
+    # which a few weeks of history could not pin down for a single hour.
+    frame = pd.concat(
+        pd.DataFrame({"r": residuals, "h": (hours_of_day + shift) % 24}) for shift in (-1, 0, 1)
+    ).dropna()
+    grouped = frame.groupby("h")["r"]
+    mid = grouped.median()
+    upper = (grouped.quantile(tail) - mid).reindex(range(24))
+    lower = (mid - grouped.quantile(1.0 - tail)).reindex(range(24))
+    overall_upper = nan_quantile(residuals, tail) - nan_quantile(residuals, 0.5)
+    overall_lower = nan_quantile(residuals, 0.5) - nan_quantile(residuals, 1.0 - tail)
+
+    def fill(series: pd.Series, fallback: float) -> list[float]:
+        default = fallback if np.isfinite(fallback) else floor
+        return [max(float(x), floor) for x in series.fillna(default).to_numpy()]
+
+    return fill(upper, overall_upper), fill(lower, overall_lower)
+
+
+def _standardized(
+    residuals: FloatArray, hours_of_day: IntArray, upper: list[float], lower: list[float]
+) -> FloatArray:
+    scale = np.where(
+        residuals >= 0, np.asarray(upper)[hours_of_day], np.asarray(lower)[hours_of_day]
+    )
+    return np.asarray(residuals / scale, dtype=np.float64)
+
+
+def fit_energy_detector(
+    frame: pd.DataFrame, settings: AnomalySettings | None = None
+) -> EnergyAnomalyDetector:
+    """Learn thresholds and the expectation history from hourly energy or power.
+
+    The history is replayed exactly as the online detector would have seen it (daily profile
+    refits on earlier weeks only), so the learnt thresholds describe out-of-sample behaviour,
+    and each threshold is set so it would have alarmed only a few times a year.
+
+    Args:
+        frame: Input frame (UTC index, ``target``, optional ``excluded``); sub-hourly rows
+            are averaged per hour.
+        settings: Detector settings; defaults when omitted.
+
+    Returns:
+        A detector ready for :meth:`EnergyAnomalyDetector.update` on the hours after the frame.
+
+    Raises:
+        ValueError: If the frame has no usable rows.
+    """
+    settings = settings or AnomalySettings()
+    hours, values, excluded = hourly_arrays(frame)
+    learnable = np.where(excluded, np.nan, values)
+    if not np.isfinite(learnable).any():
+        msg = "no rows to learn from"
+        raise ValueError(msg)
+    slots, hods = local_slots(hours, settings.zone)
+    bands = replay_bands(hours, learnable, slots, hods, settings.history_weeks)
+    residuals = learnable - bands[:, 1]
+    level = float(np.nanmedian(np.abs(learnable)))
+    floor = max(0.02 * level, 0.05 * robust_scale(learnable), 1e-9)
+    high_scale, low_scale = hour_of_day_scales(residuals, hods, floor, POINT_TAIL)
+    band_high, band_low = hour_of_day_scales(residuals, hods, floor, BAND_TAIL)
+    z = _standardized(residuals, hods, high_scale, low_scale)
+    band_z = _standardized(residuals, hods, band_high, band_low)
+    weeks = max(float(np.isfinite(z).sum()) / HOURS_PER_WEEK, 1.0)
+    grid = np.full(int(hours[-1] - hours[0]) + 1, np.nan)
+    grid[hours - hours[0]] = learnable
+    base_floor = base_floor_of(learnable)
+    base = base_path(grid, base_floor)
+    floor_value = nan_quantile(learnable, FLOOR_QUANTILE)
+    thresholds = EnergyThresholds(
+        high_scale=high_scale,
+        low_scale=low_scale,
+        z_high=max(
+            threshold_for_budget(z, POINT_BUDGET * weeks, MIN_POINT_HIGH),
+            tail_threshold(z, POINT_BUDGET / HOURS_PER_WEEK),
+        ),
+        z_low=max(
+            threshold_for_budget(-z, POINT_BUDGET * weeks, MIN_POINT_LOW),
+            tail_threshold(-z, POINT_BUDGET / HOURS_PER_WEEK),
+        ),
+        band_high=band_high,
+        band_low=band_low,
+        cusum_high=threshold_for_budget(cusum_path(band_z), CUSUM_BUDGET * weeks, MIN_CUSUM),
+        cusum_low=threshold_for_budget(cusum_path(-band_z), CUSUM_BUDGET * weeks, MIN_CUSUM),
+        floor_value=floor_value,
+        floor_scale=FLOOR_SHARE * max(abs(floor_value), floor),
+        base_high=threshold_for_budget(base, BASE_BUDGET * weeks, MIN_BASE_Z),
+        base_low=threshold_for_budget(-base, BASE_BUDGET * weeks, MIN_BASE_Z),
+        base_floor=base_floor,
+    )
+    detector = EnergyAnomalyDetector(settings, thresholds)
+    # Hours that were already far off stay out of the profile, like online alarms do.
+    far_off = (z > thresholds.z_high) | (-z > thresholds.z_low)
+    usable = np.isfinite(learnable) & ~far_off
+    start = np.searchsorted(hours, hours[-1] - settings.history_weeks * HOURS_PER_WEEK + 1)
+    for hour, value, learn in zip(
+        hours[start:].tolist(), values[start:].tolist(), usable[start:].tolist(), strict=True
+    ):
+        detector.remember(hour, value, learn=learn)
+    return detector

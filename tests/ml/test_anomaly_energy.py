@@ -1,0 +1,208 @@
+"""Energy detector: point, sustained and base-load anomalies, feedback, persistence."""
+
+from datetime import timedelta
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from custom_components.foresight.ml.anomaly import (
+    AnomalyKind,
+    AnomalySettings,
+    EnergyAnomalyDetector,
+    Expectation,
+    fit_energy_detector,
+    period_mask,
+    restore_detector,
+)
+from tests.ml.test_anomaly_support import ZONE, household
+
+SETTINGS = AnomalySettings(time_zone=ZONE)
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return household(weeks=10)
+
+
+@pytest.fixture
+def detector(data: pd.DataFrame) -> EnergyAnomalyDetector:
+    return fit_energy_detector(data.iloc[: 8 * 168], SETTINGS)
+
+
+def feed(detector: EnergyAnomalyDetector, frame: pd.DataFrame) -> list[bool]:
+    return [detector.update(t, float(v)).is_anomaly for t, v in frame["target"].items()]
+
+
+def episodes(flags: list[bool]) -> int:
+    return sum(1 for before, now in zip([False, *flags], flags, strict=False) if now and not before)
+
+
+def test_clean_weeks_raise_no_alarm_at_low_sensitivity(data: pd.DataFrame) -> None:
+    quiet = fit_energy_detector(data.iloc[: 8 * 168], AnomalySettings("low", time_zone=ZONE))
+    assert not any(feed(quiet, data.iloc[8 * 168 :]))
+
+
+def test_clean_weeks_raise_rare_alarms_at_default(
+    detector: EnergyAnomalyDetector, data: pd.DataFrame
+) -> None:
+    # The thresholds aim at about one alarm in five weeks of the history.
+    assert episodes(feed(detector, data.iloc[8 * 168 :])) <= 1
+
+
+def test_night_spike_is_flagged_and_explained(
+    detector: EnergyAnomalyDetector, data: pd.DataFrame
+) -> None:
+    test = data.iloc[8 * 168 : 8 * 168 + 48].copy()
+    local_hours = test.index.tz_convert(ZONE).hour
+    spike_at = test.index[(local_hours == 3)][1]
+    test.loc[spike_at, "target"] += 3.0
+    statuses = {t: detector.update(t, float(v)) for t, v in test["target"].items()}
+    before = [s for t, s in statuses.items() if t < spike_at]
+    assert not any(s.is_anomaly for s in before)
+    hit = statuses[spike_at]
+    assert hit.is_anomaly
+    assert hit.since == spike_at
+    assert hit.explanation is not None
+    assert hit.explanation.kind is AnomalyKind.SPIKE
+    assert hit.explanation.ratio is not None
+    assert hit.explanation.ratio > 5
+    text = hit.describe(unit="kWh", time_zone=ZONE)
+    assert "x the usual for a" in text
+    assert "03:00" in text
+
+
+def test_dropout_to_zero_is_flagged(detector: EnergyAnomalyDetector, data: pd.DataFrame) -> None:
+    test = data.iloc[8 * 168 : 8 * 168 + 24].copy()
+    test.iloc[10:14, 0] = 0.005
+    flags = feed(detector, test)
+    assert not any(flags[:10])
+    assert flags[10]
+    status = detector.update(test.index[-1] + timedelta(hours=1), 0.3)
+    assert status.explanation is None or status.explanation.kind is AnomalyKind.DROP
+
+
+def test_base_load_step_over_days_is_caught(
+    detector: EnergyAnomalyDetector, data: pd.DataFrame
+) -> None:
+    test = data.iloc[8 * 168 : 8 * 168 + 96].copy()
+    test["target"] += 0.45  # a device that never switches off, each hour only moderately up
+    statuses = [detector.update(t, float(v)) for t, v in test["target"].items()]
+    first = next(i for i, s in enumerate(statuses) if s.is_anomaly)
+    assert first < 24
+    assert all(s.is_anomaly for s in statuses[first:])
+    late = statuses[-1].explanation
+    assert late is not None
+    assert late.kind is AnomalyKind.BASE_LOAD
+    assert late.delta == pytest.approx(0.45, abs=0.05)
+    assert late.since == statuses[first].since
+    text = statuses[-1].describe(unit="kW", time_zone=ZONE)
+    assert text.startswith("base load +0.4")
+
+
+def test_external_expectation_is_used(detector: EnergyAnomalyDetector, data: pd.DataFrame) -> None:
+    moment = data.index[8 * 168 + 3]
+    status = detector.update(moment, 5.0, expected=Expectation(p10=4.5, p50=5.0, p90=5.5))
+    assert status.score < 0.5
+    assert not status.is_anomaly
+
+
+def test_missing_hour_is_neutral(detector: EnergyAnomalyDetector, data: pd.DataFrame) -> None:
+    status = detector.update(data.index[8 * 168], float("nan"))
+    assert status.score == 0.0
+    assert not status.is_anomaly
+
+
+def test_mark_normal_clears_alarm_and_learns(
+    detector: EnergyAnomalyDetector, data: pd.DataFrame
+) -> None:
+    test = data.iloc[8 * 168 : 8 * 168 + 6].copy()
+    test.iloc[2:, 0] += 4.0
+    flags = feed(detector, test)
+    assert flags[-1]
+    detector.mark_normal(test.index[2], test.index[-1])
+    assert not detector.is_anomaly
+    assert detector.feedback.normal[0].start == test.index[2]
+    assert all(list(detector._learn)[-4:])
+
+
+def test_mark_abnormal_excludes_span(detector: EnergyAnomalyDetector, data: pd.DataFrame) -> None:
+    span = data.index[8 * 168 - 10], data.index[8 * 168 - 5]
+    detector.mark_abnormal(*span)
+    assert not any(list(detector._learn)[-10:-4])
+    mask = period_mask(pd.DatetimeIndex(data.index), detector.feedback.abnormal)
+    assert mask.sum() == 6
+    later = data.index[8 * 168]
+    status = detector.update(later, float(data["target"].iloc[8 * 168]))
+    assert not status.is_anomaly
+
+
+def test_abnormal_feedback_keeps_new_hours_out(
+    detector: EnergyAnomalyDetector, data: pd.DataFrame
+) -> None:
+    start = data.index[8 * 168]
+    detector.mark_abnormal(start, start + timedelta(hours=2))
+    feed(detector, data.iloc[8 * 168 : 8 * 168 + 4])
+    assert list(detector._learn)[-4:] == [False, False, False, True]
+
+
+def test_long_alarm_becomes_the_new_normal(data: pd.DataFrame) -> None:
+    settings = AnomalySettings(time_zone=ZONE, accept_after=timedelta(hours=12))
+    detector = fit_energy_detector(data.iloc[: 8 * 168], settings)
+    test = data.iloc[8 * 168 : 8 * 168 + 24].copy()
+    test["target"] += 3.0
+    flags = feed(detector, test)
+    assert flags[0]
+    assert not all(flags)
+    assert detector.feedback.normal == []
+
+
+def test_state_round_trips_through_json(data: pd.DataFrame) -> None:
+    original = fit_energy_detector(data.iloc[: 8 * 168], SETTINGS)
+    warmup = data.iloc[8 * 168 : 8 * 168 + 30].copy()
+    warmup.iloc[-3:, 0] += 4.0
+    feed(original, warmup)
+    original.mark_abnormal(warmup.index[0], warmup.index[1])
+    restored = restore_detector(json.loads(json.dumps(original.to_dict())))
+    assert isinstance(restored, EnergyAnomalyDetector)
+    assert restored.is_anomaly
+    rest = data.iloc[8 * 168 + 30 : 8 * 168 + 80]
+    for t, v in rest["target"].items():
+        a, b = original.update(t, float(v)), restored.update(t, float(v))
+        assert (a.score, a.is_anomaly, a.since) == pytest.approx((b.score, b.is_anomaly, b.since))
+
+
+def test_excluded_rows_and_sub_hourly_input(data: pd.DataFrame) -> None:
+    frame = data.iloc[: 4 * 168].copy()
+    frame["excluded"] = False
+    frame.iloc[100:110, frame.columns.get_loc("excluded")] = True
+    frame.iloc[100:110, 0] = 50.0  # garbage that must not shape the thresholds
+    detector = fit_energy_detector(frame, SETTINGS)
+    clean = fit_energy_detector(data.iloc[: 4 * 168], SETTINGS)
+    assert detector.thresholds.z_high == pytest.approx(clean.thresholds.z_high, rel=0.2)
+    quarter = data.iloc[: 4 * 168].resample("15min").ffill()
+    assert len(fit_energy_detector(quarter, SETTINGS)._hours) == 4 * 168 - 1 + 1
+
+
+def test_fit_rejects_unusable_frames(data: pd.DataFrame) -> None:
+    naive = data.iloc[:100].tz_localize(None)
+    with pytest.raises(ValueError, match="tz-aware"):
+        fit_energy_detector(naive, SETTINGS)
+    empty = data.iloc[:10].assign(target=np.nan)
+    with pytest.raises(ValueError, match="no rows"):
+        fit_energy_detector(empty, SETTINGS)
+    with pytest.raises(ValueError, match="energy detector"):
+        EnergyAnomalyDetector.from_dict({"kind": "sensor", "version": 1})
+    with pytest.raises(ValueError, match="unknown detector kind"):
+        restore_detector({"kind": "tea"})
+
+
+def test_short_history_still_works(data: pd.DataFrame) -> None:
+    detector = fit_energy_detector(data.iloc[:30], SETTINGS)
+    assert detector.expectation(data.index[30]) is None
+    status = detector.update(data.index[30], 1.0)
+    assert status.score == 0.0
+    for t, v in data["target"].iloc[31:100].items():
+        detector.update(t, float(v))
+    assert detector.expectation(data.index[100]) is not None
