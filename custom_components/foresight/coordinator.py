@@ -138,16 +138,17 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         if self._restored is not None:
             models, self._restored = self._restored, None
             _LOGGER.debug("Restored the saved model of %s", self.settings.target)
+            # Issues do not survive a restart; a restored model may still call for one.
+            repairs.async_update_training_issues(self.hass, self.config_entry, models)
             return models
         return await self._async_train()
 
     async def _async_train(self) -> Models:
-        history = await self._async_read_training_history()
-        fit_settings = self._fit_settings()
-        lock = self.hass.data.setdefault(TRAINING_LOCK, asyncio.Lock())
-        async with lock:
+        # Reading too waits its turn: twenty entries must not load twenty histories at once.
+        async with self.hass.data.setdefault(TRAINING_LOCK, asyncio.Lock()):
+            history = await self._async_read_training_history()
             models = await self.hass.async_add_executor_job(
-                fit_models, history.frame, history.quality, fit_settings
+                fit_models, history.frame, history.quality, self._fit_settings()
             )
         models.fingerprint = self.settings.training_fingerprint()
         repairs.async_update_training_issues(self.hass, self.config_entry, models)

@@ -88,6 +88,12 @@ async def test_serving_baseline_is_raised_and_cleared(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("sensor.house_energy_model_in_use").state == "baseline"
 
+    # Issues do not survive a restart; the restored model raises it again.
+    ir.async_delete_issue(hass, DOMAIN, issue.issue_id)
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert _issue(hass, repairs.SERVING_BASELINE, init_integration) is not None
+
     await hass.services.async_call(
         DOMAIN, "retrain", {"config_entry_id": init_integration.entry_id}, blocking=True
     )
