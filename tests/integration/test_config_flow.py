@@ -179,3 +179,21 @@ async def test_options_add_and_clear_periods(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert init_integration.options[CONF_EXCLUDED_PERIODS] == []
     await hass.async_block_till_done()
+
+
+async def test_options_period_with_an_explicit_offset(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "add_period"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"start": "2026-02-10T08:00:00+01:00", "end": "2026-02-10T18:00:00+01:00"},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert init_integration.options[CONF_EXCLUDED_PERIODS] == [
+        {"start": "2026-02-10T07:00:00+00:00", "end": "2026-02-10T17:00:00+00:00"}
+    ]
+    await hass.async_block_till_done()
