@@ -87,6 +87,17 @@ class _EntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """The entry's current settings (feedback can add excluded periods to them)."""
         return self.config_entry.runtime_data.settings
 
+    async def _async_read_history(self, request: HistoryRequest) -> HistoryResult:
+        """Read history; a recorder that fails or times out is a failed update, not a crash."""
+        try:
+            return await async_read_history(self.hass, request)
+        except Exception as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="history_unavailable",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
 
 class TrainingCoordinator(_EntryCoordinator[Models | None]):
     """Fits an entry's models; a restart restores the saved ones instead of refitting."""
@@ -174,14 +185,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             features=tuple(entity_spec(self.hass, f) for f in self.settings.features),
             excluded_periods=excluded,
         )
-        try:
-            return await async_read_history(self.hass, request)
-        except Exception as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="history_unavailable",
-                translation_placeholders={"error": str(err)},
-            ) from err
+        return await self._async_read_history(request)
 
     def _fit_settings(self) -> FitSettings:
         state = self.hass.states.get(self.settings.target)
@@ -254,14 +258,7 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
             end=end,
             features=tuple(entity_spec(self.hass, f) for f in self.settings.features),
         )
-        try:
-            history = await async_read_history(self.hass, request)
-        except Exception as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="history_unavailable",
-                translation_placeholders={"error": str(err)},
-            ) from err
+        history = await self._async_read_history(request)
         inputs = await self._async_prediction_inputs(now)
         async with self.config_entry.runtime_data.detector_lock:
             snapshot, detector_state = await self.hass.async_add_executor_job(
