@@ -1,0 +1,241 @@
+"""Benchmark: many Foresight entries in one Home Assistant, on years of history.
+
+Run with ``python -m bench.entries``. It builds (once, cached under bench/data/) a file-backed
+SQLite recorder holding two years of hourly statistics for N energy meters of synthetic homes,
+then starts Home Assistant with Foresight and N entries (one per meter) and measures:
+
+- the time until every entry has trained (they train one at a time), and each training;
+- the event loop's lag during all of it (a 5 ms periodic callback; max and p99);
+- the resident memory added by the entries once trained;
+- a second start with the saved models: set-up time and event-loop time per entry.
+
+Prints a JSON summary.
+"""
+
+import argparse
+import asyncio
+from datetime import UTC, datetime, timedelta
+import gc
+import json
+from pathlib import Path
+import resource
+import statistics
+import time
+from typing import Any
+
+from homeassistant import loader
+from homeassistant.components.recorder.const import DOMAIN as RECORDER_DOMAIN
+from homeassistant.components.recorder.models import (
+    StatisticData,
+    StatisticMeanType,
+    StatisticMetaData,
+)
+from homeassistant.components.recorder.statistics import async_import_statistics
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import async_initialize_recorder, get_instance
+from homeassistant.setup import async_setup_component
+import numpy as np
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+from custom_components.foresight.const import DOMAIN
+from custom_components.foresight.ml.synthetic import synthetic_home
+
+from .history import LAG_PERIOD, _memory_kib, _watch_loop_lag
+
+DATA_DIR = Path(__file__).parent / "data"
+REPOSITORY = Path(__file__).parents[1]
+END = datetime(2026, 11, 1, tzinfo=UTC)
+ATTRIBUTES = {
+    "unit_of_measurement": "kWh",
+    "device_class": "energy",
+    "state_class": "total_increasing",
+}
+
+
+def _meter(index: int) -> str:
+    return f"sensor.bench_home_{index:02d}_energy"
+
+
+async def _fill(hass: HomeAssistant, entries: int, days: int) -> None:
+    start = END - timedelta(days=days)
+    for index in range(entries):
+        frame = synthetic_home(days + 2, start=str(start.date() - timedelta(days=1)), seed=index)
+        frame = frame[(frame.index >= start - timedelta(hours=1)) & (frame.index < END)]
+        sums = 1000.0 + np.cumsum(frame["target"].to_numpy())
+        async_import_statistics(
+            hass,
+            StatisticMetaData(
+                mean_type=StatisticMeanType.NONE,
+                has_sum=True,
+                name=None,
+                source="recorder",
+                statistic_id=_meter(index),
+                unit_class="energy",
+                unit_of_measurement="kWh",
+            ),
+            [
+                StatisticData(start=moment.to_pydatetime(), state=total, sum=total)
+                for moment, total in zip(frame.index, sums, strict=True)
+            ],
+        )
+        await hass.async_block_till_done()
+    await hass.async_add_executor_job(get_instance(hass).block_till_done)
+
+
+def _config_dir(name: str) -> Path:
+    """A config directory with Foresight linked in as a custom integration."""
+    config = DATA_DIR / name
+    (config / "custom_components").mkdir(parents=True, exist_ok=True)
+    link = config / "custom_components" / "foresight"
+    if not link.exists():
+        link.symlink_to(REPOSITORY / "custom_components" / "foresight")
+    return config
+
+
+class _LoopTime:
+    """Event-loop time spent in callbacks, measured by wrapping the loop's handles."""
+
+    def __init__(self) -> None:
+        self.busy = 0.0
+
+    def install(self, loop: asyncio.AbstractEventLoop) -> None:
+        original = asyncio.Handle._run  # noqa: SLF001 - measuring the loop itself
+
+        def timed(handle: asyncio.Handle) -> None:
+            started = time.perf_counter()
+            original(handle)
+            self.busy += time.perf_counter() - started
+
+        asyncio.Handle._run = timed  # type: ignore[method-assign,assignment]  # noqa: SLF001
+        self._restore = original
+
+    def uninstall(self) -> None:
+        asyncio.Handle._run = self._restore  # type: ignore[method-assign]  # noqa: SLF001
+
+
+async def _start(
+    config: Path, database: Path, entries: int, lags: list[float], *, fill_days: int | None
+) -> tuple[HomeAssistant, list[MockConfigEntry], float, float]:
+    """Start hass with the recorder and N entries; return set-up wall and loop seconds."""
+    context = async_test_home_assistant(config_dir=str(config))
+    hass = await context.__aenter__()
+    hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # let it load custom integrations
+    await hass.config.async_set_time_zone("Europe/Berlin")
+    async_initialize_recorder(hass)
+    await async_setup_component(
+        hass,
+        RECORDER_DOMAIN,
+        {RECORDER_DOMAIN: {"db_url": f"sqlite:///{database}", "commit_interval": 1}},
+    )
+    await get_instance(hass).async_db_ready
+    if fill_days is not None:
+        await _fill(hass, entries, fill_days)
+    gc.collect()
+    hass.data["_bench_context"] = context
+    config_entries = []
+    for index in range(entries):
+        hass.states.async_set(_meter(index), "0", ATTRIBUTES)
+        entry = MockConfigEntry(
+            domain=DOMAIN,
+            entry_id=f"bench{index:02d}",
+            unique_id=_meter(index),
+            data={"target_entity": _meter(index)},
+        )
+        entry.add_to_hass(hass)
+        config_entries.append(entry)
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(_watch_loop_lag(lags, stop))
+    loop_time = _LoopTime()
+    loop_time.install(asyncio.get_running_loop())
+    started = time.perf_counter()
+    try:
+        if not await async_setup_component(hass, DOMAIN, {}):
+            msg = "Foresight did not set up"
+            raise RuntimeError(msg)
+        await hass.async_block_till_done()
+    finally:
+        loop_time.uninstall()
+    wall = time.perf_counter() - started
+    stop.set()
+    await watcher
+    states = {entry.state for entry in config_entries}
+    if states != {ConfigEntryState.LOADED}:
+        msg = f"entries not loaded: {states}"
+        raise RuntimeError(msg)
+    return hass, config_entries, wall, loop_time.busy
+
+
+async def _stop(hass: HomeAssistant) -> None:
+    context = hass.data.pop("_bench_context")
+    await hass.async_stop(force=True)
+    await context.__aexit__(None, None, None)
+
+
+async def run(entries: int, days: int) -> dict[str, Any]:
+    """Build or reuse the database, then measure a cold start (training) and a warm start."""
+    DATA_DIR.mkdir(exist_ok=True)
+    database = DATA_DIR / f"entries-bench-{entries}x{days}d.db"
+    fresh = not database.exists()
+    config = _config_dir(f"entries-config-{entries}x{days}d")
+    for saved in (config / ".storage").glob("foresight*"):
+        if saved.is_dir():
+            for file in saved.iterdir():
+                file.unlink()
+        else:
+            saved.unlink()
+    rss_before = _memory_kib("VmRSS")
+    cold_lags: list[float] = []
+    hass, config_entries, cold_wall, cold_loop = await _start(
+        config, database, entries, cold_lags, fill_days=days if fresh else None
+    )
+    trainings = [entry.runtime_data.training.data.trained_at for entry in config_entries]
+    engines = {entry.runtime_data.training.data.forecaster.engine for entry in config_entries}
+    gc.collect()
+    rss_trained = _memory_kib("VmRSS")
+    await _stop(hass)
+
+    warm_lags: list[float] = []
+    hass, config_entries, warm_wall, warm_loop = await _start(
+        config, database, entries, warm_lags, fill_days=None
+    )
+    retrained = sum(
+        entry.runtime_data.training.data.trained_at not in trainings for entry in config_entries
+    )
+    await _stop(hass)
+    return {
+        "benchmark": "entries",
+        "entries": entries,
+        "days_of_hourly_history_each": days,
+        "database": "file-backed SQLite" + (" (built this run)" if fresh else " (cached)"),
+        "engines": sorted(engines),
+        "cold_start_train_all_seconds": round(cold_wall, 1),
+        "cold_start_loop_busy_seconds": round(cold_loop, 2),
+        "cold_start_loop_lag_max_ms": round(1000 * max(cold_lags), 1),
+        "cold_start_loop_lag_p99_ms": round(1000 * float(np.percentile(cold_lags, 99)), 1),
+        "added_rss_after_training_mib": round((rss_trained - rss_before) / 1024, 1),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "warm_start_seconds": round(warm_wall, 2),
+        "warm_start_loop_ms_per_entry": round(1000 * warm_loop / entries, 1),
+        "warm_start_loop_lag_max_ms": round(1000 * max(warm_lags), 1),
+        "warm_start_retrained_entries": retrained,
+        "lag_period_ms": 1000 * LAG_PERIOD,
+        "lag_samples": len(cold_lags) + len(warm_lags),
+        "median_lag_ms": round(1000 * statistics.median(cold_lags + warm_lags), 2),
+    }
+
+
+def main() -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=20)
+    parser.add_argument("--days", type=int, default=730)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.entries, args.days)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
