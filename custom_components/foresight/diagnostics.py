@@ -1,12 +1,18 @@
 """Diagnostics: configuration, data quality, backtest and versions; never history or models."""
 
 import importlib.metadata
+import math
 import platform
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 
 from .coordinator import ForesightConfigEntry
+
+
+def _rounded(value: float) -> float | None:
+    """JSON has no NaN: a backtest without scored hours has no error figures."""
+    return round(value, 4) if math.isfinite(value) else None
 
 
 def _version(package: str) -> str | None:
@@ -43,11 +49,11 @@ async def async_get_config_entry_diagnostics(
         "backtest": None
         if backtest is None
         else {
-            "model_mae": round(backtest.model_mae, 4),
-            "baseline_mae": {name: round(mae, 4) for name, mae in backtest.baseline_mae.items()},
+            "model_mae": _rounded(backtest.model_mae),
+            "baseline_mae": {name: _rounded(mae) for name, mae in backtest.baseline_mae.items()},
             "best_baseline": backtest.best_baseline,
-            "skill": round(backtest.skill, 4),
-            "coverage": round(backtest.coverage, 4),
+            "skill": _rounded(backtest.skill),
+            "coverage": _rounded(backtest.coverage),
             "days_evaluated": backtest.days_evaluated,
             "hours_evaluated": backtest.hours_evaluated,
         },

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+import math
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -57,6 +58,11 @@ def _next_hour_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
 def _backtest(coordinator: PredictionCoordinator) -> Any:
     models = coordinator.training.data
     return models.forecaster.backtest if models and models.forecaster else None
+
+
+def _finite(value: float, scale: float = 1.0, digits: int = 4) -> float | None:
+    """A backtest without scored hours has NaN errors: show unknown, not "nan"."""
+    return round(scale * value, digits) if math.isfinite(value) else None
 
 
 def _error_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
@@ -154,7 +160,7 @@ SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
         in_target_unit=True,
         suggested_display_precision=3,
         value_fn=lambda coordinator: (
-            round(backtest.model_mae, 4) if (backtest := _backtest(coordinator)) else None
+            _finite(backtest.model_mae) if (backtest := _backtest(coordinator)) else None
         ),
         attributes_fn=_error_attributes,
     ),
@@ -165,7 +171,7 @@ SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
         value_fn=lambda coordinator: (
-            round(100 * backtest.skill, 1) if (backtest := _backtest(coordinator)) else None
+            _finite(backtest.skill, 100, 1) if (backtest := _backtest(coordinator)) else None
         ),
     ),
     ForesightSensorEntityDescription(

@@ -1,6 +1,8 @@
 """Bad configuration and storage faults leave Foresight running with a clear state."""
 
+from dataclasses import replace
 import errno
+import json
 from pathlib import Path
 from unittest.mock import patch
 
@@ -18,6 +20,7 @@ from custom_components.foresight.const import (
     CONF_TRAINING_DAYS,
     DOMAIN,
 )
+from custom_components.foresight.diagnostics import async_get_config_entry_diagnostics
 from custom_components.foresight.model_store import ModelStore
 
 from .home import METER_ATTRIBUTES, TARGET
@@ -124,3 +127,18 @@ async def test_saved_anomaly_state_that_is_not_usable_is_relearnt(
     assert restored is not None
     assert restored.detector is None
     assert "Saved anomaly state was not usable" in caplog.text
+
+
+async def test_backtest_without_scored_hours_shows_unknown_not_nan(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    models = init_integration.runtime_data.training.data
+    nan = float("nan")
+    backtest = replace(models.forecaster.backtest, model_mae=nan, skill=nan)
+    models.forecaster = replace(models.forecaster, backtest=backtest)
+    await init_integration.runtime_data.predictions.async_refresh()
+    assert hass.states.get("sensor.house_energy_forecast_error").state == "unknown"
+    assert hass.states.get("sensor.house_energy_forecast_skill").state == "unknown"
+    diagnostics = await async_get_config_entry_diagnostics(hass, init_integration)
+    assert diagnostics["backtest"]["model_mae"] is None
+    json.dumps(diagnostics, allow_nan=False, default=str)  # valid JSON: no NaN

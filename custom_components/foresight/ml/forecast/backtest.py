@@ -1,0 +1,199 @@
+"""Rolling-origin backtest on the home's own recent history.
+
+The last weeks are split into at most four folds of whole weeks. For each fold the engine
+is fitted on all hours before the fold and forecasts each day of the fold as issued at
+local midnight (day ahead), next to the three naive baselines on the same hours. The
+out-of-sample residuals also calibrate the P10-P90 interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from .baselines import BASELINE_NAMES, baseline_forecasts
+from .engines import Engine
+from .features import DAY_HOURS, FeatureLayout, build_features, fill_values
+from .grid import HourlyGrid
+from .intervals import calibrate
+from .settings import ForecastSettings
+
+type FloatArray = npt.NDArray[np.float64]
+type IntArray = npt.NDArray[np.int64]
+
+FOLD_DAYS = 7
+#: Most refits per backtest: longer backtests use longer folds instead of more fits.
+MAX_FOLDS = 4
+#: Training rows start here: earlier rows have no lag of the day before at all.
+FIRST_TRAINING_POSITION = DAY_HOURS
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestResult:
+    """How the model and the naive baselines did on the recent past.
+
+    Attributes:
+        model_mae: Mean absolute error of the model's median forecast.
+        baseline_mae: Mean absolute error of each naive baseline on the same hours.
+        best_baseline: Name of the baseline with the lowest error.
+        skill: ``1 - model_mae / best baseline mae`` (positive = model better).
+        coverage: Share of hours inside the P10-P90 interval of the model (calibrated on
+            the other folds, or in-sample when there is only one fold).
+        days_evaluated: Days forecast.
+        hours_evaluated: Hours with a known value that were scored.
+    """
+
+    model_mae: float
+    baseline_mae: dict[str, float]
+    best_baseline: str
+    skill: float
+    coverage: float
+    days_evaluated: int
+    hours_evaluated: int
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestPredictions:
+    """Out-of-sample forecasts of the scored hours, for interval calibration.
+
+    Attributes:
+        actual: Observed values.
+        model: Model's median forecasts.
+        baselines: Each baseline's forecasts.
+        fold: Fold number of each hour.
+    """
+
+    actual: FloatArray
+    model: FloatArray
+    baselines: dict[str, FloatArray]
+    fold: IntArray
+
+
+def day_starts(grid: HourlyGrid, time_zone: str) -> IntArray:
+    """Grid positions where a local day begins (the first hour of each local date)."""
+    dates = grid.index.tz_convert(time_zone).normalize()
+    starts = np.flatnonzero(np.r_[True, dates[1:] != dates[:-1]])
+    return starts.astype(np.int64)
+
+
+def backtest_days(total_days: int, most: int) -> int:
+    """Days to evaluate: half the history, in whole weeks, between one week and ``most``."""
+    return max(FOLD_DAYS, min(most, (total_days // 2) // FOLD_DAYS * FOLD_DAYS))
+
+
+def _score(actual: FloatArray, predicted: FloatArray) -> float:
+    return float(np.mean(np.abs(actual - predicted)))
+
+
+def run_backtest(
+    grid: HourlyGrid,
+    layout: FeatureLayout,
+    settings: ForecastSettings,
+    make_engine: Callable[[], Engine],
+) -> tuple[BacktestResult, BacktestPredictions]:
+    """Run the rolling-origin backtest.
+
+    Args:
+        grid: Full training history.
+        layout: Feature groups of the model.
+        settings: Time zone, country, most days, coverage.
+        make_engine: Creates a fresh engine for each fold.
+
+    Returns:
+        The scores and the out-of-sample forecasts behind them.
+    """
+    starts = day_starts(grid, settings.time_zone)
+    complete = starts[starts + DAY_HOURS <= len(grid)]
+    evaluated = complete[-backtest_days(len(complete), settings.backtest_days) :]
+    fold_length = FOLD_DAYS * max(1, math.ceil(len(evaluated) / (MAX_FOLDS * FOLD_DAYS)))
+    folds = [evaluated[i : i + fold_length] for i in range(0, len(evaluated), fold_length)]
+    actual_parts: list[FloatArray] = []
+    model_parts: list[FloatArray] = []
+    fold_parts: list[IntArray] = []
+    baseline_parts: dict[str, list[FloatArray]] = {name: [] for name in BASELINE_NAMES}
+    for number, fold_days in enumerate(folds):
+        origin = int(fold_days[0])
+        train = np.arange(FIRST_TRAINING_POSITION, origin, dtype=np.int64)
+        train = train[np.isfinite(grid.target[train])]
+        scored = (fold_days[:, None] + np.arange(DAY_HOURS)[None, :]).ravel()
+        scored = scored[np.isfinite(grid.target[scored])]
+        if train.size == 0 or scored.size == 0:
+            continue
+        fills = fill_values(grid, origin)
+        rows = np.concatenate([train, scored])
+        matrix = build_features(
+            grid,
+            rows,
+            np.full(len(rows), DAY_HOURS, dtype=np.int64),
+            layout,
+            fills,
+            time_zone=settings.time_zone,
+            country=settings.country,
+            subdivision=settings.subdivision,
+        )
+        engine = make_engine()
+        engine.fit(matrix[: train.size], grid.target[train], layout)
+        test = matrix[train.size :]
+        actual_parts.append(grid.target[scored])
+        model_parts.append(engine.predict(test))
+        fold_parts.append(np.full(scored.size, number, dtype=np.int64))
+        for name, values in baseline_forecasts(test, layout.names).items():
+            baseline_parts[name].append(values)
+    predictions = BacktestPredictions(
+        actual=np.concatenate(actual_parts) if actual_parts else np.empty(0),
+        model=np.concatenate(model_parts) if model_parts else np.empty(0),
+        baselines={
+            name: np.concatenate(parts) if parts else np.empty(0)
+            for name, parts in baseline_parts.items()
+        },
+        fold=np.concatenate(fold_parts) if fold_parts else np.empty(0, dtype=np.int64),
+    )
+    return _summarise(predictions, settings, days=len(evaluated)), predictions
+
+
+def _summarise(
+    predictions: BacktestPredictions, settings: ForecastSettings, *, days: int
+) -> BacktestResult:
+    actual = predictions.actual
+    if actual.size == 0:
+        nan = float("nan")
+        return BacktestResult(
+            nan, dict.fromkeys(BASELINE_NAMES, nan), BASELINE_NAMES[0], 0.0, nan, 0, 0
+        )
+    model_mae = _score(actual, predictions.model)
+    baseline_mae = {name: _score(actual, values) for name, values in predictions.baselines.items()}
+    best = min(baseline_mae, key=lambda name: baseline_mae[name])
+    skill = 1.0 - model_mae / baseline_mae[best] if baseline_mae[best] > 0 else 0.0
+    return BacktestResult(
+        model_mae=model_mae,
+        baseline_mae=baseline_mae,
+        best_baseline=best,
+        skill=skill,
+        coverage=_coverage(predictions, settings.coverage),
+        days_evaluated=days,
+        hours_evaluated=int(actual.size),
+    )
+
+
+def _coverage(predictions: BacktestPredictions, nominal: float) -> float:
+    """Share of hours inside intervals calibrated without the hour's own fold."""
+    non_negative = bool(np.all(predictions.actual >= 0))
+    inside = np.zeros(predictions.actual.size, dtype=bool)
+    folds = np.unique(predictions.fold)
+    for fold in folds:
+        here = predictions.fold == fold
+        others = ~here if folds.size > 1 else here
+        calibration = calibrate(
+            predictions.model[others],
+            predictions.actual[others],
+            coverage=nominal,
+            non_negative=non_negative,
+        )
+        low, high = calibration.bounds(predictions.model[here])
+        actual = predictions.actual[here]
+        inside[here] = (actual >= low) & (actual <= high)
+    return float(inside.mean())

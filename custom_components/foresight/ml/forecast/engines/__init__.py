@@ -1,0 +1,86 @@
+"""Regression engines behind one interface, and the choice between them.
+
+The scikit-learn engine is imported only when chosen, so this package works without
+scikit-learn installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from custom_components.foresight.ml.forecast.settings import EngineChoice
+
+from .base import Engine, Explained, FloatArray
+
+__all__ = [
+    "Engine",
+    "Explained",
+    "create_engine",
+    "engine_from_state",
+    "resolve_engine",
+    "sklearn_available",
+]
+
+
+def sklearn_available() -> bool:
+    """Whether scikit-learn can be imported, without importing it."""
+    try:
+        return importlib.util.find_spec("sklearn") is not None
+    except ValueError:
+        # find_spec raises when sys.modules holds a None or broken entry (blocked module).
+        return False
+
+
+def resolve_engine(choice: EngineChoice) -> str:
+    """Name of the engine to use for a choice; ``"auto"`` prefers scikit-learn.
+
+    Raises:
+        ImportError: ``"sklearn"`` was asked for and scikit-learn is not installed.
+    """
+    if choice == "numpy":
+        return "numpy"
+    if sklearn_available():
+        return "sklearn"
+    if choice == "sklearn":
+        msg = "the sklearn engine needs scikit-learn, which is not installed"
+        raise ImportError(msg)
+    return "numpy"
+
+
+def create_engine(name: str) -> Engine:
+    """A fresh, unfitted engine by name (``"numpy"`` or ``"sklearn"``).
+
+    Raises:
+        ValueError: Unknown engine name.
+    """
+    if name == "numpy":
+        from .numpy_ridge import RidgeEngine  # noqa: PLC0415
+
+        return RidgeEngine()
+    if name == "sklearn":
+        from .sklearn_boosting import BoostingEngine  # noqa: PLC0415  (imports sklearn)
+
+        return BoostingEngine()
+    msg = f"unknown engine {name!r}"
+    raise ValueError(msg)
+
+
+def engine_from_state(
+    name: str, meta: dict[str, Any], arrays: dict[str, FloatArray], blob: bytes | None
+) -> Engine:
+    """Rebuild a fitted engine from what :meth:`Engine.get_state` returned.
+
+    Raises:
+        ValueError: Unknown engine name.
+    """
+    if name == "numpy":
+        from .numpy_ridge import RidgeEngine  # noqa: PLC0415
+
+        return RidgeEngine.from_state(meta, arrays)
+    if name == "sklearn":
+        from .sklearn_boosting import BoostingEngine  # noqa: PLC0415
+
+        return BoostingEngine.from_state(meta, arrays, blob)
+    msg = f"unknown engine {name!r}"
+    raise ValueError(msg)

@@ -1,0 +1,236 @@
+"""Engine-neutral feature columns, grouped so that each group can be explained on its own.
+
+Every value a row sees is known at the forecast's issue time: a target hour ``lead`` hours
+after issue uses lags ``shift = 24 * (lead // 24 + 1)`` hours back, which always end before
+the issue time while keeping the same hour of day. Training rows use the day-ahead shift of
+24 hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .grid import HourlyGrid
+from .local_calendar import calendar_columns
+
+type FloatArray = npt.NDArray[np.float64]
+type IntArray = npt.NDArray[np.int64]
+
+DAILY_PATTERN = "daily_pattern"
+HOLIDAY = "holiday"
+SEASON = "season"
+RECENT_LEVEL = "recent_level"
+
+WEEK_HOURS = 168
+DAY_HOURS = 24
+#: Hours of history before the first forecast hour that the lag features can reach.
+LOOKBACK_HOURS = 4 * WEEK_HOURS + 2 * DAY_HOURS
+
+LEVEL_COLUMNS = (
+    "lag_day",
+    "lag_week",
+    "same_hour_mean_7d",
+    "same_hour_mean_28d",
+    "same_weekday_hour_mean_4w",
+    "level_3d",
+    "level_7d",
+    "level_28d",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureLayout:
+    """Which raw columns exist and to which explanation group each belongs.
+
+    Attributes:
+        groups: Ordered ``(group name, column names)`` pairs.
+        exogenous: Exogenous sensor names, each its own group.
+    """
+
+    groups: tuple[tuple[str, tuple[str, ...]], ...]
+    exogenous: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All column names in matrix order."""
+        return tuple(name for _, columns in self.groups for name in columns)
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """Group names in matrix order."""
+        return tuple(group for group, _ in self.groups)
+
+    def group_indices(self) -> dict[str, tuple[int, ...]]:
+        """Column positions of each group in the feature matrix."""
+        indices: dict[str, tuple[int, ...]] = {}
+        start = 0
+        for group, columns in self.groups:
+            indices[group] = tuple(range(start, start + len(columns)))
+            start += len(columns)
+        return indices
+
+
+def make_layout(
+    exogenous: tuple[str, ...], *, with_holidays: bool, with_season: bool
+) -> FeatureLayout:
+    """Decide the feature groups for a home."""
+    groups: list[tuple[str, tuple[str, ...]]] = [(DAILY_PATTERN, ("hour", "weekday"))]
+    if with_holidays:
+        groups.append((HOLIDAY, ("holiday_hour",)))
+    if with_season:
+        groups.append((SEASON, ("year_sin", "year_cos")))
+    # The hour is repeated inside the level group so that the weight of the recent past can
+    # depend on the hour (nights repeat, evenings vary) while groups stay disjoint.
+    groups.append((RECENT_LEVEL, (*LEVEL_COLUMNS, "level_hour")))
+    groups.extend((name, (f"{name}:now", f"{name}:mean_24h")) for name in exogenous)
+    return FeatureLayout(groups=tuple(groups), exogenous=exogenous)
+
+
+@dataclass(frozen=True, slots=True)
+class FillValues:
+    """Values that stand in for unknown inputs, learnt from the training rows.
+
+    Attributes:
+        target: Typical target value (median), used when no lag is known.
+        features: Typical value (mean) of each exogenous sensor.
+    """
+
+    target: float
+    features: dict[str, float]
+
+
+def fill_values(grid: HourlyGrid, end: int) -> FillValues:
+    """Learn fill values from the grid positions before ``end``."""
+    target = grid.target[:end]
+    known = target[np.isfinite(target)]
+    features: dict[str, float] = {}
+    for name, values in grid.features.items():
+        finite = values[:end][np.isfinite(values[:end])]
+        features[name] = float(finite.mean()) if finite.size else 0.0
+    return FillValues(target=float(np.median(known)) if known.size else 0.0, features=features)
+
+
+class _Window:
+    """Constant-time means over windows of a series with gaps, from cumulative sums."""
+
+    def __init__(self, values: FloatArray) -> None:
+        finite = np.isfinite(values)
+        self._sums = np.concatenate(([0.0], np.cumsum(np.where(finite, values, 0.0))))
+        self._counts = np.concatenate(([0], np.cumsum(finite)))
+        self._values = values
+
+    def take(self, positions: IntArray) -> FloatArray:
+        """Values at positions, NaN outside the series."""
+        inside = (positions >= 0) & (positions < len(self._values))
+        out = np.full(len(positions), np.nan)
+        out[inside] = self._values[positions[inside]]
+        return out
+
+    def mean_ending_at(self, positions: IntArray, width: int) -> FloatArray:
+        """Mean of the known values in ``(position - width, position]``, NaN if none."""
+        end = np.clip(positions + 1, 0, len(self._values))
+        start = np.clip(positions + 1 - width, 0, len(self._values))
+        count = self._counts[end] - self._counts[start]
+        total = self._sums[end] - self._sums[start]
+        out = np.full(len(positions), np.nan)
+        np.divide(total, count, out=out, where=count > 0)
+        return out
+
+
+def _first_known(*candidates: FloatArray, default: float) -> FloatArray:
+    """Element-wise first finite value among the candidates, else the default."""
+    out = np.full(len(candidates[0]), default)
+    for candidate in reversed(candidates):
+        out = np.where(np.isfinite(candidate), candidate, out)
+    return out
+
+
+def _mean_of_known(samples: FloatArray) -> FloatArray:
+    """Column-wise mean of the finite values of a (samples, rows) array, NaN if none."""
+    known = np.isfinite(samples)
+    count = known.sum(axis=0)
+    out = np.full(samples.shape[1], np.nan)
+    np.divide(np.where(known, samples, 0.0).sum(axis=0), count, out=out, where=count > 0)
+    return out
+
+
+def _level_columns(
+    window: _Window, positions: IntArray, shifts: IntArray, fill: float
+) -> list[FloatArray]:
+    reference = positions - shifts
+    same_hour = np.stack([window.take(reference - DAY_HOURS * day) for day in range(28)])
+    same_weekday_hour = np.stack(
+        [window.take(positions - WEEK_HOURS * week) for week in range(1, 5)]
+    )
+    level_28d = _first_known(window.mean_ending_at(reference, 4 * WEEK_HOURS), default=fill)
+    level_7d = _first_known(window.mean_ending_at(reference, WEEK_HOURS), level_28d, default=fill)
+    level_3d = _first_known(window.mean_ending_at(reference, 3 * DAY_HOURS), level_7d, default=fill)
+    same_hour_28d = _first_known(_mean_of_known(same_hour), level_28d, default=fill)
+    same_hour_7d = _first_known(_mean_of_known(same_hour[:7]), same_hour_28d, default=fill)
+    same_weekday = _first_known(_mean_of_known(same_weekday_hour), same_hour_28d, default=fill)
+    return [
+        _first_known(window.take(reference), same_hour_7d, default=fill),
+        _first_known(window.take(positions - WEEK_HOURS), same_hour_7d, default=fill),
+        same_hour_7d,
+        same_hour_28d,
+        same_weekday,
+        level_3d,
+        level_7d,
+        level_28d,
+    ]
+
+
+def build_features(
+    grid: HourlyGrid,
+    positions: IntArray,
+    shifts: IntArray,
+    layout: FeatureLayout,
+    fills: FillValues,
+    *,
+    time_zone: str,
+    country: str | None,
+    subdivision: str | None = None,
+) -> FloatArray:
+    """Feature matrix (rows = positions, columns = ``layout.names``) without NaN.
+
+    Args:
+        grid: Hourly grid; exogenous values at the target hours must already hold what is
+            known at issue time (forecast or last known value).
+        positions: Grid positions of the target hours.
+        shifts: Lag shift per row (a multiple of 24 that ends before the issue time).
+        layout: Which groups and columns to build.
+        fills: Stand-ins for unknown values.
+        time_zone: Home's IANA time zone.
+        country: Country for public holidays, or None.
+        subdivision: Holiday subdivision, or None.
+
+    Returns:
+        The feature matrix.
+    """
+    calendar = calendar_columns(grid.index[positions], time_zone, country, subdivision)
+    columns: dict[str, FloatArray] = {
+        "hour": calendar.hour.astype(float),
+        "level_hour": calendar.hour.astype(float),
+        "weekday": calendar.weekday.astype(float),
+        "holiday_hour": np.where(calendar.holiday, calendar.hour, -1).astype(float),
+        "year_sin": np.sin(calendar.year_angle),
+        "year_cos": np.cos(calendar.year_angle),
+    }
+    columns.update(
+        zip(
+            LEVEL_COLUMNS,
+            _level_columns(_Window(grid.target), positions, shifts, fills.target),
+            strict=True,
+        )
+    )
+    for name in layout.exogenous:
+        window = _Window(grid.features[name])
+        fill = fills.features.get(name, 0.0)
+        now = _first_known(window.take(positions), default=fill)
+        mean_24h = _first_known(window.mean_ending_at(positions - shifts, DAY_HOURS), default=fill)
+        columns[f"{name}:now"] = now
+        columns[f"{name}:mean_24h"] = mean_24h
+    return np.column_stack([columns[name] for name in layout.names]).astype(np.float64)

@@ -1,0 +1,62 @@
+"""Settings that decide how a forecaster is trained."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+type EngineChoice = Literal["auto", "numpy", "sklearn"]
+
+#: Longest horizon: lag features reach back one week, so a longer one would see the future.
+MAX_HORIZON_HOURS = 168
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastSettings:
+    """What the home is and how far ahead to forecast.
+
+    Attributes:
+        time_zone: IANA name of the home's time zone; calendar features are local.
+        country: ISO country code for public holidays, or None when unknown.
+        engine: ``"auto"`` uses scikit-learn when importable and NumPy otherwise.
+        horizon_hours: Default number of hours a forecast covers (1 to 168).
+        feature_columns: Exogenous sensor columns of the input frame (outdoor temperature...).
+        subdivision: Optional holiday subdivision (state or region) within the country.
+        backtest_days: Most days the rolling-origin backtest evaluates (a multiple of 7); a
+            longer backtest makes the model-or-baseline decision less noisy.
+        min_skill: Skill over the best baseline the model needs to be served (0 = any gain).
+        coverage: Nominal share of hours inside the P10-P90 interval.
+        season_min_days: History span from which the annual season features are used; with
+            less than most of a year they would only learn the trend of the span.
+    """
+
+    time_zone: str
+    country: str | None = None
+    engine: EngineChoice = "auto"
+    horizon_hours: int = 48
+    feature_columns: tuple[str, ...] = ()
+    subdivision: str | None = None
+    backtest_days: int = 28
+    min_skill: float = 0.0
+    coverage: float = 0.8
+    season_min_days: int = 300
+
+    def __post_init__(self) -> None:
+        """Reject settings that would fail later in a less obvious place."""
+        ZoneInfo(self.time_zone)  # raises ZoneInfoNotFoundError for unknown names
+        if not 1 <= self.horizon_hours <= MAX_HORIZON_HOURS:
+            msg = f"horizon_hours must be 1..{MAX_HORIZON_HOURS}, got {self.horizon_hours}"
+            raise ValueError(msg)
+        if self.engine not in ("auto", "numpy", "sklearn"):
+            msg = f"unknown engine {self.engine!r}"
+            raise ValueError(msg)
+        if self.backtest_days < 7 or self.backtest_days % 7:
+            msg = f"backtest_days must be a positive multiple of 7, got {self.backtest_days}"
+            raise ValueError(msg)
+        if not 0.0 < self.coverage < 1.0:
+            msg = f"coverage must be between 0 and 1, got {self.coverage}"
+            raise ValueError(msg)
+        if "target" in self.feature_columns or "excluded" in self.feature_columns:
+            msg = "feature_columns must not name the target or excluded columns"
+            raise ValueError(msg)
