@@ -20,9 +20,9 @@ from .ml.anomaly import (
     fit_energy_detector,
     fit_sensor_detector,
     restore_detector,
-    sklearn_available,
 )
 from .ml.forecast import Forecaster, ForecastSettings, NotEnoughHistoryError, train_forecaster
+from .ml.optional import sklearn_available
 from .ml.quality import DataQuality
 
 if TYPE_CHECKING:
@@ -148,7 +148,10 @@ def restore_models(
             detector = restore_detector(detector_state)
         except (KeyError, TypeError, ValueError) as err:
             _LOGGER.warning("Saved anomaly state was not usable (%s); it will be relearnt", err)
-    quality = DataQuality(**meta["quality"]) if "quality" in meta else _unknown_quality()
+    try:
+        quality = DataQuality(**meta["quality"])
+    except KeyError, TypeError:  # nothing saved, or edited by hand
+        quality = _unknown_quality()
     return Models(
         quality,
         forecaster=forecaster,

@@ -6,10 +6,10 @@ scikit-learn installed.
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from custom_components.foresight.ml.forecast.settings import EngineChoice
+from custom_components.foresight.ml.optional import sklearn_available
 
 from .base import Engine, Explained, FloatArray
 
@@ -21,15 +21,6 @@ __all__ = [
     "resolve_engine",
     "sklearn_available",
 ]
-
-
-def sklearn_available() -> bool:
-    """Whether scikit-learn can be imported, without importing it."""
-    try:
-        return importlib.util.find_spec("sklearn") is not None
-    except ValueError:
-        # find_spec raises when sys.modules holds a None or broken entry (blocked module).
-        return False
 
 
 def resolve_engine(choice: EngineChoice) -> str:

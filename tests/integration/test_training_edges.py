@@ -1,0 +1,75 @@
+"""Edges of the executor-side glue and of the sources: saved state and action responses."""
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.foresight import sources, training
+
+from .home import OUTDOOR
+
+
+def test_saved_meta_edited_by_hand_is_tolerated(init_integration: MockConfigEntry) -> None:
+    models = init_integration.runtime_data.training.data
+    meta = {
+        **training.models_meta(models),
+        "quality": {"hours": "lots"},
+        "trained_at": "yesterday",
+        "last_scored_hour": 12,
+    }
+    restored = training.restore_models(models.forecaster, None, meta, models.fingerprint)
+    assert restored is not None
+    assert restored.quality.source == "saved"
+    assert restored.trained_at is None
+    assert restored.last_scored_hour is None
+    # A model trained with other settings is not restored.
+    assert training.restore_models(models.forecaster, None, meta, "other settings") is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("not a time", None),
+        ("2026-02-10T08:00:00+00:00", "2026-02-10T08:00:00+00:00"),
+    ],
+)
+def test_event_boundaries(value: Any, expected: str | None) -> None:
+    moment = sources._moment(value)
+    assert (moment.isoformat() if moment else None) == expected
+
+
+async def test_weather_without_hourly_forecast_gives_nothing(hass: HomeAssistant) -> None:
+    assert await sources.async_weather_temperatures(hass, "weather.nowhere", "°C") == []
+
+
+async def test_weather_in_fahrenheit_is_converted(hass: HomeAssistant) -> None:
+    async def forecasts(call: ServiceCall) -> dict[str, Any]:
+        return {
+            "weather.home": {
+                "forecast": [
+                    {"datetime": "2026-03-02T01:00:00+00:00", "temperature": 50.0},
+                    {"datetime": "not a time", "temperature": 50.0},
+                    {"datetime": "2026-03-02T02:00:00+00:00", "temperature": "warm"},
+                ]
+            }
+        }
+
+    hass.services.async_register(
+        "weather", "get_forecasts", forecasts, supports_response=SupportsResponse.ONLY
+    )
+    hass.states.async_set("weather.home", "sunny", {"temperature_unit": "°F"})
+    rows = await sources.async_weather_temperatures(hass, "weather.home", "°C")
+    assert [(moment.isoformat(), round(value, 1)) for moment, value in rows] == [
+        ("2026-03-02T01:00:00+00:00", 10.0)
+    ]
+
+
+def test_temperature_feature_needs_a_temperature_sensor(hass: HomeAssistant) -> None:
+    hass.states.async_set("sensor.presence", "1", {"device_class": "occupancy"})
+    assert sources.temperature_feature(hass, ("sensor.presence", "sensor.gone")) is None
+    hass.states.async_set(OUTDOOR, "3", {"device_class": "temperature"})
+    assert sources.temperature_feature(hass, ("sensor.presence", OUTDOOR)) == OUTDOOR
+    assert sources.feature_unit(hass, "sensor.gone") is None
