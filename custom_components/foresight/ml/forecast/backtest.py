@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from .baselines import BASELINE_NAMES, baseline_forecasts
 from .engines import Engine
-from .features import DAY_HOURS, FeatureLayout, build_features, fill_values
+from .features import DAY_HOURS, FeatureLayout, day_ahead_features, fill_values
 from .grid import HourlyGrid
 from .intervals import calibrate
 from .settings import ForecastSettings
@@ -125,16 +125,7 @@ def run_backtest(
             continue
         fills = fill_values(grid, origin)
         rows = np.concatenate([train, scored])
-        matrix = build_features(
-            grid,
-            rows,
-            np.full(len(rows), DAY_HOURS, dtype=np.int64),
-            layout,
-            fills,
-            time_zone=settings.time_zone,
-            country=settings.country,
-            subdivision=settings.subdivision,
-        )
+        matrix = day_ahead_features(grid, rows, layout, fills, settings)
         engine = make_engine()
         engine.fit(matrix[: train.size], grid.target[train], layout)
         test = matrix[train.size :]

@@ -9,12 +9,16 @@ the issue time while keeping the same hour of day. Training rows use the day-ahe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from .grid import HourlyGrid
 from .local_calendar import calendar_columns
+
+if TYPE_CHECKING:
+    from .settings import ForecastSettings
 
 type FloatArray = npt.NDArray[np.float64]
 type IntArray = npt.NDArray[np.int64]
@@ -234,3 +238,23 @@ def build_features(
         columns[f"{name}:now"] = now
         columns[f"{name}:mean_24h"] = mean_24h
     return np.column_stack([columns[name] for name in layout.names]).astype(np.float64)
+
+
+def day_ahead_features(
+    grid: HourlyGrid,
+    positions: IntArray,
+    layout: FeatureLayout,
+    fills: FillValues,
+    settings: ForecastSettings,
+) -> FloatArray:
+    """Training rows as a day-ahead forecast sees them: every lag at least a day old."""
+    return build_features(
+        grid,
+        positions,
+        np.full(len(positions), DAY_HOURS, dtype=np.int64),
+        layout,
+        fills,
+        time_zone=settings.time_zone,
+        country=settings.country,
+        subdivision=settings.subdivision,
+    )

@@ -17,6 +17,7 @@ from .features import (
     FeatureLayout,
     FillValues,
     build_features,
+    day_ahead_features,
     fill_values,
     make_layout,
 )
@@ -223,16 +224,7 @@ def train_forecaster(frame: pd.DataFrame, settings: ForecastSettings) -> Forecas
     if not serves_baseline:
         rows = np.arange(FIRST_TRAINING_POSITION, len(grid), dtype=np.int64)
         rows = rows[np.isfinite(grid.target[rows])]
-        matrix = build_features(
-            grid,
-            rows,
-            np.full(len(rows), DAY_HOURS, dtype=np.int64),
-            layout,
-            fills,
-            time_zone=settings.time_zone,
-            country=settings.country,
-            subdivision=settings.subdivision,
-        )
+        matrix = day_ahead_features(grid, rows, layout, fills, settings)
         model = create_engine(engine_name)
         model.fit(matrix, grid.target[rows], layout)
     return Forecaster(
