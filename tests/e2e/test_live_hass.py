@@ -10,231 +10,32 @@ Run it alone: ``.venv/bin/pytest -m e2e tests/e2e`` (about a minute). It opens s
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from http import HTTPStatus
 import itertools
 import logging
 import math
-import os
-from pathlib import Path
-import re
 import signal
-import socket
-import subprocess
-import sys
 import time
 from typing import Any
 
-import aiohttp
 import pytest
+
+from .harness import (
+    HISTORY_DAYS,
+    OUTDOOR,
+    STARTUP_TIMEOUT,
+    STOP_TIMEOUT,
+    TARGET,
+    Api,
+    LiveHass,
+    foresight_problems,
+    until,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
 pytestmark = pytest.mark.e2e
-
-REPO = Path(__file__).resolve().parents[2]
-HASS = Path(sys.executable).with_name("hass")
-TARGET = "sensor.demo_home_energy"
-OUTDOOR = "sensor.demo_outdoor_temperature"
-HISTORY_DAYS = 60
-
-STARTUP_TIMEOUT = 120.0
-STEP_TIMEOUT = 90.0
-STOP_TIMEOUT = 60.0
-
-CONFIGURATION = """\
-homeassistant:
-  name: Foresight e2e
-  unit_system: metric
-  time_zone: Europe/Berlin
-  country: DE
-  currency: EUR
-  latitude: 51.3
-  longitude: 9.5
-  elevation: 160
-
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-
-api:
-config:
-onboarding:
-recorder:
-  commit_interval: 1
-
-foresight_demo:
-  seed: 7
-  history_days: {history_days}
-  update_interval: 5
-  create_foresight_entry: false
-
-logger:
-  default: warning
-  logs:
-    homeassistant.bootstrap: info
-    custom_components.foresight: debug
-    custom_components.foresight_demo: debug
-"""
-
-# One log record: the header line and its continuation lines (tracebacks).
-_RECORD_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+ (\w+) ", re.MULTILINE)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class LiveHass:
-    """A running hass process and what the test needs to talk to it."""
-
-    process: subprocess.Popen[bytes]
-    base: str
-    log: Path
-    config_dir: Path
-    started: float
-
-    def log_text(self) -> str:
-        """Everything hass has logged so far."""
-        return self.log.read_text(errors="replace")
-
-
-@pytest.fixture
-def live_hass(tmp_path: Path, socket_enabled: None) -> Iterator[LiveHass]:
-    """Start hass on a free loopback port; stop it (SIGTERM) if the test did not."""
-    port = _free_port()
-    config_dir = tmp_path / "config"
-    custom = config_dir / "custom_components"
-    custom.mkdir(parents=True)
-    (custom / "foresight").symlink_to(REPO / "custom_components" / "foresight")
-    (custom / "foresight_demo").symlink_to(REPO / "scripts" / "demo" / "foresight_demo")
-    (config_dir / "configuration.yaml").write_text(
-        CONFIGURATION.format(port=port, history_days=HISTORY_DAYS)
-    )
-    log = tmp_path / "hass.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - our own hass, fixed arguments
-            # --skip-pip: everything Foresight needs is installed in this environment; without
-            # it hass spends a minute trying to build the voice pipeline's requirements.
-            [str(HASS), "--config", str(config_dir), "--skip-pip"],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    live = LiveHass(process, f"http://127.0.0.1:{port}", log, config_dir, time.monotonic())
-    try:
-        yield live
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-class Api:
-    """REST and websocket calls to the live hass, with the owner's token once there is one."""
-
-    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
-        """Talk to hass at ``base``."""
-        self.session = session
-        self.base = base
-        self.client_id = f"{base}/"
-        self.token: str | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._ws_id = 0
-
-    async def call(
-        self, method: str, path: str, json: Any = None, *, data: Any = None
-    ) -> tuple[int, Any]:
-        """One HTTP request; the status and the decoded JSON (or text) body."""
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        async with self.session.request(
-            method, self.base + path, json=json, data=data, headers=headers
-        ) as response:
-            if response.content_type == "application/json":
-                return response.status, await response.json()
-            return response.status, await response.text()
-
-    async def ws(self, message: dict[str, Any]) -> Any:
-        """One websocket command; its result (fails the test on an error)."""
-        if self._ws is None:
-            self._ws = await self.session.ws_connect(f"{self.base}/api/websocket")
-            assert (await self._ws.receive_json())["type"] == "auth_required"
-            await self._ws.send_json({"type": "auth", "access_token": self.token})
-            assert (await self._ws.receive_json())["type"] == "auth_ok"
-        self._ws_id += 1
-        await self._ws.send_json({"id": self._ws_id, **message})
-        while True:
-            answer = await self._ws.receive_json(timeout=STEP_TIMEOUT)
-            if answer.get("id") == self._ws_id and answer["type"] == "result":
-                assert answer["success"], answer
-                return answer["result"]
-
-    async def close(self) -> None:
-        """Close the websocket, if one was opened."""
-        if self._ws is not None:
-            await self._ws.close()
-
-
-@pytest.fixture
-async def api(live_hass: LiveHass) -> AsyncIterator[Api]:
-    """A client session for the live hass (closed before the process is stopped)."""
-    timeout = aiohttp.ClientTimeout(total=STEP_TIMEOUT)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
-        client = Api(session, live_hass.base)
-        try:
-            yield client
-        finally:
-            await client.close()
-
-
-async def _until[T](
-    what: str,
-    probe: Callable[[], Awaitable[T | None]],
-    live: LiveHass,
-    limit: float = STEP_TIMEOUT,
-) -> T:
-    """Poll ``probe`` until it returns something, failing clearly if hass died or time ran out."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if live.process.poll() is not None:
-            pytest.fail(
-                f"hass exited ({live.process.returncode}) waiting for {what}:\n"
-                f"{live.log_text()[-4000:]}"
-            )
-        try:
-            if (result := await probe()) is not None:
-                return result
-        except aiohttp.ClientConnectionError, TimeoutError:
-            pass
-        await asyncio.sleep(0.5)
-    pytest.fail(f"timed out after {limit:.0f} s waiting for {what}:\n{live.log_text()[-4000:]}")
-
-
-def _foresight_problems(log: str) -> list[str]:
-    """Log records about Foresight (or the demo) that are errors or carry a traceback."""
-    starts = [match.start() for match in _RECORD_START.finditer(log)] + [len(log)]
-    problems = []
-    for begin, end in itertools.pairwise(starts):
-        record = log[begin:end]
-        level = _RECORD_START.match(record)
-        bad = (
-            (level is not None and level.group(1) in {"ERROR", "CRITICAL"})
-            or "Traceback" in record
-            or "Error setting up" in record
-        )
-        if bad and "foresight" in record.lower():
-            problems.append(record)
-    return problems
 
 
 def _fill_form(form: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
@@ -279,14 +80,14 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
         status, _ = await api.call("GET", "/api/")
         return True if status in {HTTPStatus.OK, HTTPStatus.UNAUTHORIZED} else None
 
-    await _until("/api/ to answer", api_answers, live_hass, STARTUP_TIMEOUT)
+    await until("/api/ to answer", api_answers, live_hass, STARTUP_TIMEOUT)
     mark("api_answers")
 
     async def onboarding_steps() -> list[dict[str, Any]] | None:
         status, steps = await api.call("GET", "/api/onboarding")
         return steps if status == HTTPStatus.OK else None
 
-    steps = await _until("/api/onboarding", onboarding_steps, live_hass, STARTUP_TIMEOUT)
+    steps = await until("/api/onboarding", onboarding_steps, live_hass, STARTUP_TIMEOUT)
     assert {"step": "user", "done": False} in steps
 
     # 2. Onboarding: create the owner, exchange the auth code for a token.
@@ -322,7 +123,7 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
         status, state = await api.call("GET", f"/api/states/{TARGET}")
         return state if status == HTTPStatus.OK else None
 
-    meter = await _until(f"{TARGET} to have a state", meter_state, live_hass)
+    meter = await until(f"{TARGET} to have a state", meter_state, live_hass)
     assert float(meter["state"]) > 0
     assert meter["attributes"]["state_class"] == "total_increasing"
     mark("demo_states")
@@ -340,7 +141,7 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
         rows = result.get(TARGET, [])
         return len(rows) if len(rows) >= HISTORY_DAYS * 24 else None
 
-    assert await _until("the demo history", history_hours, live_hass) >= HISTORY_DAYS * 24
+    assert await until("the demo history", history_hours, live_hass) >= HISTORY_DAYS * 24
     mark("history")
 
     # 4. The config flow, over REST as the frontend runs it.
@@ -377,7 +178,7 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
         assert entry["state"] not in {"setup_error", "setup_retry", "failed_unload"}, entry
         return entry if entry["state"] == "loaded" else None
 
-    entry = await _until("the entry to load", entry_loaded, live_hass, STARTUP_TIMEOUT)
+    entry = await until("the entry to load", entry_loaded, live_hass, STARTUP_TIMEOUT)
     assert entry["title"]
     mark("entry_loaded")
 
@@ -395,7 +196,7 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
         by_id = {state["entity_id"]: state for state in states}
         return by_id if all(entity_id in by_id for entity_id in entity_ids) else None
 
-    states = await _until("the entry's entities to have states", all_states, live_hass)
+    states = await until("the entry's entities to have states", all_states, live_hass)
     mark("entities")
     for entity_id in entity_ids:
         assert states[entity_id]["state"] != "unavailable", states[entity_id]
@@ -440,6 +241,6 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
     mark("stopped")
     log = live_hass.log_text()
     assert code == 0, f"hass exited with {code}:\n{log[-4000:]}"
-    problems = _foresight_problems(log)
+    problems = foresight_problems(log)
     assert not problems, "\n".join(problems)
     _LOGGER.info("e2e timings, seconds after launch: %s", timings)
