@@ -10,12 +10,18 @@ Typical use from the glue::
     status = detector.update(hour_start, kwh, expected=Expectation(p10, p50, p90))
     status.describe(unit="kWh", time_zone="Europe/Berlin")
     state = detector.to_dict()  # json.dumps-able; restore with restore_detector(state)
+
+Judged against the forecast engine's bands, the thresholds must be learnt against such bands
+too: replay the forecaster over the history with :func:`rolling_expectations` and pass the
+result as ``fit_energy_detector(frame, settings, expected=bands)``; online,
+:class:`RollingExpectations` gives each hour's band the same way.
 """
 
 from typing import Any
 
 from .energy import EnergyAnomalyDetector
 from .energy_fit import fit_energy_detector
+from .expected import RollingExpectations, RollingPlan, rolling_expectations
 from .explain import explain_text
 from .multivariate import sklearn_available
 from .periods import Feedback, Period, period_mask
@@ -52,11 +58,14 @@ __all__ = [
     "Explanation",
     "Feedback",
     "Period",
+    "RollingExpectations",
+    "RollingPlan",
     "SensorAnomalyDetector",
     "explain_text",
     "fit_energy_detector",
     "fit_sensor_detector",
     "period_mask",
     "restore_detector",
+    "rolling_expectations",
     "sklearn_available",
 ]

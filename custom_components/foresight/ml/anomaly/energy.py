@@ -73,6 +73,13 @@ class EnergyThresholds:
         base_high: Threshold of the base-load rise, in base spreads.
         base_low: Threshold of the base-load fall.
         base_floor: Smallest base spread used.
+        external: Whether the scales were learnt against external (forecast) bands; feed the
+            detector such bands then (see :func:`.energy_fit.fit_energy_detector`).
+        own_weight: Share of the own profile's band blended into an external band (0: the
+            external band alone). Thresholds learnt against a blend must be fed the same.
+        span: Judge against both the external band and the own profile: the expected
+            median is the range between their two medians, so an hour counts as off only
+            by how far it lies outside both (``own_weight`` is then unused).
     """
 
     high_scale: list[float]
@@ -88,6 +95,9 @@ class EnergyThresholds:
     base_high: float
     base_low: float
     base_floor: float
+    external: bool = False
+    own_weight: float = 0.0
+    span: bool = False
 
     def deviation(self, residual: float, hour_of_day: int) -> float:
         """A residual in units of the usual P99 (P1) distance for that hour."""
@@ -189,6 +199,20 @@ class EnergyAnomalyDetector:
         slot, hod = self._local(hour)
         return self._profile.expect(slot, hod)
 
+    def _band(
+        self, moment: datetime, expected: Expectation | None, value: float
+    ) -> Expectation | None:
+        """The band an hour is judged against: external, own, or a combination of both."""
+        t = self.thresholds
+        if expected is not None and t.own_weight <= 0.0 and not t.span:
+            return expected
+        own = self.expectation(moment)
+        if expected is None or own is None:
+            return expected if own is None else own
+        if t.span:
+            return span(expected, own, value)
+        return blend(expected, own, t.own_weight)
+
     def _local(self, hour: int) -> tuple[int, int]:
         return local_slot(hour, self._zone)
 
@@ -222,7 +246,7 @@ class EnergyAnomalyDetector:
         """
         moment = as_utc(timestamp)
         hour = _hour_of(moment)
-        band = expected if expected is not None else self.expectation(moment)
+        band = self._band(moment, expected, value)
         self._refresh(hour)
         if band is None or not math.isfinite(value):
             if math.isfinite(value):
@@ -442,6 +466,31 @@ def _shape(evidence: dict[AnomalyKind, float]) -> AnomalyKind:
         if evidence[kind] >= 1.0:
             return kind
     return max(evidence, key=evidence.__getitem__)
+
+
+def blend(external: Expectation, own: Expectation, own_weight: float) -> Expectation:
+    """Weighted mean of two bands (``own_weight`` on the second)."""
+    keep = 1.0 - own_weight
+    return Expectation(
+        p10=keep * external.p10 + own_weight * own.p10,
+        p50=keep * external.p50 + own_weight * own.p50,
+        p90=keep * external.p90 + own_weight * own.p90,
+    )
+
+
+def span(external: Expectation, own: Expectation, value: float) -> Expectation:
+    """Both bands at once, judged by how far ``value`` lies outside both medians.
+
+    The median is the point of the range between the two medians nearest to ``value``
+    (``value`` itself when it lies inside), the band is the union of both bands.
+    """
+    low, high = sorted((external.p50, own.p50))
+    median = min(max(value, low), high) if math.isfinite(value) else 0.5 * (low + high)
+    return Expectation(
+        p10=min(external.p10, own.p10, median),
+        p50=median,
+        p90=max(external.p90, own.p90, median),
+    )
 
 
 def _hour_of(moment: datetime) -> int:

@@ -30,6 +30,8 @@ MIN_BASE_Z = 4.0
 FLOOR_QUANTILE = 0.001
 FLOOR_SHARE = 0.5
 """A value half the history's floor below it counts as one threshold."""
+MIN_EXPECTED_HOURS = 2 * HOURS_PER_WEEK
+"""External bands must cover two weeks of history to learn thresholds from."""
 
 
 def hourly_arrays(frame: pd.DataFrame) -> tuple[IntArray, FloatArray, BoolArray]:
@@ -107,8 +109,26 @@ def _standardized(
     return np.asarray(residuals / scale, dtype=np.float64)
 
 
+def external_bands(hours: IntArray, expected: pd.DataFrame) -> FloatArray:
+    """External bands aligned to hour numbers: an ``(n, 3)`` array, NaN where absent."""
+    index = pd.DatetimeIndex(expected.index).tz_convert("UTC").floor("h").as_unit("s")
+    positions = pd.Index(np.asarray(index.asi8 // 3600, dtype=np.int64)).get_indexer(
+        pd.Index(hours)
+    )
+    band = np.full((len(hours), 3), np.nan)
+    found = positions >= 0
+    table = expected[["p10", "p50", "p90"]].to_numpy(dtype=np.float64)
+    band[found] = table[positions[found]]
+    return band
+
+
 def fit_energy_detector(
-    frame: pd.DataFrame, settings: AnomalySettings | None = None
+    frame: pd.DataFrame,
+    settings: AnomalySettings | None = None,
+    expected: pd.DataFrame | None = None,
+    *,
+    own_weight: float = 0.0,
+    span: bool = False,
 ) -> EnergyAnomalyDetector:
     """Learn thresholds and the expectation history from hourly energy or power.
 
@@ -120,14 +140,29 @@ def fit_energy_detector(
         frame: Input frame (UTC index, ``target``, optional ``excluded``); sub-hourly rows
             are averaged per hour.
         settings: Detector settings; defaults when omitted.
+        expected: Optional out-of-sample bands of the forecast engine for (part of) the
+            frame's hours, as :func:`.expected.rolling_expectations` makes them (UTC hour
+            index; ``p10``, ``p50``, ``p90``). When given, the point and CUSUM thresholds are
+            learnt from the residuals against these bands' medians over the hours they
+            cover, and the detector must then be fed the same kind of band in
+            :meth:`EnergyAnomalyDetector.update`. The base-load and floor tests always learn
+            from the whole history.
+        own_weight: With ``expected``, the share of the own profile's median blended into
+            the external one (0: the external band alone), in the fit and online alike.
+        span: With ``expected``, judge against the range between the external and the own
+            median instead (an hour is off only by how far it lies outside both).
 
     Returns:
         A detector ready for :meth:`EnergyAnomalyDetector.update` on the hours after the frame.
 
     Raises:
-        ValueError: If the frame has no usable rows.
+        ValueError: If the frame has no usable rows, ``expected`` covers fewer than two
+            weeks of them, or ``own_weight`` is outside [0, 1].
     """
     settings = settings or AnomalySettings()
+    if not 0.0 <= own_weight <= 1.0:
+        msg = "own_weight must lie in [0, 1]"
+        raise ValueError(msg)
     hours, values, excluded = hourly_arrays(frame)
     learnable = np.where(excluded, np.nan, values)
     if not np.isfinite(learnable).any():
@@ -138,11 +173,26 @@ def fit_energy_detector(
     residuals = learnable - bands[:, 1]
     level = float(np.nanmedian(np.abs(learnable)))
     floor = max(0.02 * level, 0.05 * robust_scale(learnable), 1e-9)
+    if expected is not None:
+        median = external_bands(hours, expected)[:, 1]
+        if span:
+            low, high = np.fmin(median, bands[:, 1]), np.fmax(median, bands[:, 1])
+            residuals = learnable - np.clip(learnable, low, high)
+            residuals[np.isnan(median) | np.isnan(bands[:, 1])] = np.nan
+        else:
+            residuals = learnable - ((1.0 - own_weight) * median + own_weight * bands[:, 1])
+        if np.isfinite(residuals).sum() < MIN_EXPECTED_HOURS:
+            msg = f"the expected bands cover fewer than {MIN_EXPECTED_HOURS} learnable hours"
+            raise ValueError(msg)
     high_scale, low_scale = hour_of_day_scales(residuals, hods, floor, POINT_TAIL)
     band_high, band_low = hour_of_day_scales(residuals, hods, floor, BAND_TAIL)
     z = _standardized(residuals, hods, high_scale, low_scale)
     band_z = _standardized(residuals, hods, band_high, band_low)
     weeks = max(float(np.isfinite(z).sum()) / HOURS_PER_WEEK, 1.0)
+    # The base-load test learns from the whole history even when the bands cover only part.
+    base_weeks = (
+        weeks if expected is None else max(np.isfinite(learnable).sum() / HOURS_PER_WEEK, 1.0)
+    )
     grid = np.full(int(hours[-1] - hours[0]) + 1, np.nan)
     grid[hours - hours[0]] = learnable
     base_floor = base_floor_of(learnable)
@@ -165,9 +215,12 @@ def fit_energy_detector(
         cusum_low=threshold_for_budget(cusum_path(-band_z), CUSUM_BUDGET * weeks, MIN_CUSUM),
         floor_value=floor_value,
         floor_scale=FLOOR_SHARE * max(abs(floor_value), floor),
-        base_high=threshold_for_budget(base, BASE_BUDGET * weeks, MIN_BASE_Z),
-        base_low=threshold_for_budget(-base, BASE_BUDGET * weeks, MIN_BASE_Z),
+        base_high=threshold_for_budget(base, BASE_BUDGET * base_weeks, MIN_BASE_Z),
+        base_low=threshold_for_budget(-base, BASE_BUDGET * base_weeks, MIN_BASE_Z),
         base_floor=base_floor,
+        external=expected is not None,
+        own_weight=own_weight if expected is not None else 0.0,
+        span=span and expected is not None,
     )
     detector = EnergyAnomalyDetector(settings, thresholds)
     # Hours that were already far off stay out of the profile, like online alarms do.

@@ -1,0 +1,87 @@
+"""The benchmark entry points and the packed IsolationForest."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bench import anomaly, anomaly_data
+from custom_components.foresight.ml.anomaly.forest import PackedForest, average_path_length
+from tests.ml.test_anomaly_support import household, temperature
+
+
+def test_packed_forest_matches_scikit_learn() -> None:
+    ensemble = pytest.importorskip("sklearn.ensemble")
+    rows = np.random.default_rng(0).normal(size=(600, 3))
+    rows[:4] += 6.0
+    forest = ensemble.IsolationForest(n_estimators=20, random_state=0, n_jobs=1).fit(rows)
+    packed = PackedForest.from_sklearn(forest)
+    assert np.allclose(packed.anomaly_scores(rows), -forest.score_samples(rows))
+    assert average_path_length(np.array([0.0, 1.0, 2.0]))[2] == 1.0
+
+
+def test_energy_benchmark_writes_one_row_per_online_reading(tmp_path: Path) -> None:
+    frame = household(weeks=5)
+    csv = tmp_path / "load.csv"
+    pd.DataFrame(
+        {"time": [t.isoformat() for t in frame.index], "kwh": frame["target"].to_numpy()}
+    ).to_csv(csv, index=False)
+    out = tmp_path / "out.csv"
+    train_until = frame.index[4 * 168].isoformat()
+    argv = ["--csv", str(csv), "--timestamp-col", "time", "--value-col", "kwh"]
+    argv += ["--train-until", train_until, "--out", str(out), "--time-zone", "Europe/Berlin"]
+    assert anomaly.main(argv) == 0
+    result = pd.read_csv(out)
+    assert list(result.columns) == ["timestamp", "score", "is_anomaly"]
+    assert len(result) == 168
+    assert result["score"].between(0, 1).all()
+
+
+def test_sensor_benchmark_with_features_and_naive_times(tmp_path: Path) -> None:
+    frame = temperature(hours=1.5)
+    csv = tmp_path / "sensor.csv"
+    naive = frame.index.tz_convert("Europe/Berlin").tz_localize(None)
+    pd.DataFrame(
+        {"t": naive.astype(str), "temp": frame["target"], "hum": frame["humidity"]}
+    ).to_csv(csv, index=False)
+    out = tmp_path / "out.csv"
+    argv = ["--csv", str(csv), "--timestamp-col", "t", "--value-col", "temp"]
+    argv += ["--feature-col", "hum", "--train-until", str(naive[720]), "--out", str(out)]
+    argv += ["--time-zone", "Europe/Berlin", "--sensitivity", "0.6", "--multivariate", "off"]
+    assert anomaly.main(argv) == 0
+    assert len(pd.read_csv(out)) == len(frame) - 720
+
+
+def test_choose_kind() -> None:
+    assert anomaly.choose_kind(household(weeks=1), "auto") == "energy"
+    assert anomaly.choose_kind(temperature(hours=0.1), "auto") == "sensor"
+    assert anomaly.choose_kind(household(weeks=1), "sensor") == "sensor"
+
+
+def test_injection_and_event_scoring(tmp_path: Path) -> None:
+    series = household(weeks=6)["target"]
+    rng = np.random.default_rng(0)
+    injected, events = anomaly_data.inject_energy(
+        series, "Europe/Berlin", rng, pd.Timedelta(days=5)
+    )
+    assert {e.kind for e in events} == {"stuck_on", "night_spike", "base_step", "dropout"}
+    assert (injected != series).sum() > 0
+    flags = np.zeros(len(series), dtype=int)
+    first = events[0]
+    flags[(series.index >= first.start) & (series.index <= first.end)] = 1
+    flags[5] = 1  # one false alarm far from any event
+    out = tmp_path / "out.csv"
+    pd.DataFrame(
+        {"timestamp": [t.isoformat() for t in series.index], "score": 0.0, "is_anomaly": flags}
+    ).to_csv(out, index=False)
+    scores = anomaly_data.score_output(out, events, pd.Timedelta(hours=3))
+    assert scores.detected == 1
+    assert scores.false_alarms == 1
+    assert scores.by_kind[first.kind][0] == 1
+    sensors = temperature(hours=3)
+    faulty, sensor_events = anomaly_data.inject_sensor(
+        sensors, "target", rng, pd.Timedelta(minutes=30)
+    )
+    assert {e.kind for e in sensor_events} == {"stuck", "jump", "dropout", "glitch"}
+    assert (faulty["target"] == 0.0).any()
