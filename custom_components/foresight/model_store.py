@@ -6,6 +6,7 @@ anything); the anomaly detector's online state is JSON in a regular Store. All f
 runs in the executor.
 """
 
+import asyncio
 from dataclasses import dataclass
 import logging
 import os
@@ -25,6 +26,7 @@ _LOGGER = logging.getLogger(__name__)
 
 STORAGE_VERSION = 1
 _KEY_CACHE: HassKey[bytes] = HassKey(f"{DOMAIN}_signing_key")
+_KEY_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_signing_key_lock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,20 +51,25 @@ class ModelStore:
         self._save_failed = False
 
     async def _async_signing_key(self) -> bytes:
-        """The installation's key, created on first use."""
-        if (key := self._hass.data.get(_KEY_CACHE)) is not None:
+        """The installation's key, created on first use.
+
+        Entries start together: without the lock each would create and save a key of its own,
+        and all but the last would find their models "foreign" at the next start.
+        """
+        async with self._hass.data.setdefault(_KEY_LOCK, asyncio.Lock()):
+            if (key := self._hass.data.get(_KEY_CACHE)) is not None:
+                return key
+            store: Store[dict[str, str]] = Store(
+                self._hass, STORAGE_VERSION, f"{DOMAIN}.signing_key", private=True
+            )
+            stored = await store.async_load()
+            if stored and isinstance(stored.get("key"), str):
+                key = bytes.fromhex(stored["key"])
+            else:
+                key = secrets.token_bytes(32)
+                await store.async_save({"key": key.hex()})
+            self._hass.data[_KEY_CACHE] = key
             return key
-        store: Store[dict[str, str]] = Store(
-            self._hass, STORAGE_VERSION, f"{DOMAIN}.signing_key", private=True
-        )
-        stored = await store.async_load()
-        if stored and isinstance(stored.get("key"), str):
-            key = bytes.fromhex(stored["key"])
-        else:
-            key = secrets.token_bytes(32)
-            await store.async_save({"key": key.hex()})
-        self._hass.data[_KEY_CACHE] = key
-        return key
 
     async def async_load(self) -> SavedState:
         """Load what was saved; anything unreadable is dropped (and said once)."""

@@ -1,13 +1,16 @@
 """Bad configuration and storage faults leave Foresight running with a clear state."""
 
+import asyncio
 from dataclasses import replace
 import errno
 import json
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.storage import Store
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -142,3 +145,26 @@ async def test_backtest_without_scored_hours_shows_unknown_not_nan(
     diagnostics = await async_get_config_entry_diagnostics(hass, init_integration)
     assert diagnostics["backtest"]["model_mae"] is None
     json.dumps(diagnostics, allow_nan=False, default=str)  # valid JSON: no NaN
+
+
+async def test_entries_starting_together_share_one_signing_key(hass: HomeAssistant) -> None:
+    stores = [ModelStore(hass, f"entry{index}") for index in range(5)]
+    real_load, real_save = Store.async_load, Store.async_save
+
+    # The test harness keeps storage in memory; real loads and saves suspend (executor I/O).
+    async def load_from_disk(store: Store[Any]) -> Any:
+        await asyncio.sleep(0)
+        return await real_load(store)
+
+    async def save_to_disk(store: Store[Any], data: Any) -> None:
+        await asyncio.sleep(0)
+        await real_save(store, data)
+
+    with (
+        patch.object(Store, "async_load", load_from_disk),
+        patch.object(Store, "async_save", save_to_disk),
+    ):
+        keys = await asyncio.gather(*(store._async_signing_key() for store in stores))
+    assert len(set(keys)) == 1
+    hass.data.pop("foresight_signing_key")  # as after a restart: the saved key is read back
+    assert await stores[0]._async_signing_key() == keys[0]
