@@ -118,7 +118,13 @@ class _LoopTime:
 
 
 async def _start(
-    config: Path, database: Path, entries: int, lags: list[float], *, fill_days: int | None
+    config: Path,
+    database: Path,
+    entries: int,
+    lags: list[float],
+    *,
+    fill_days: int | None,
+    training_days: int,
 ) -> tuple[HomeAssistant, list[MockConfigEntry], float, float]:
     """Start hass with the recorder and N entries; return set-up wall and loop seconds."""
     context = async_test_home_assistant(config_dir=str(config))
@@ -144,6 +150,7 @@ async def _start(
             entry_id=f"bench{index:02d}",
             unique_id=_meter(index),
             data={"target_entity": _meter(index)},
+            options={"training_days": training_days},
         )
         entry.add_to_hass(hass)
         config_entries.append(entry)
@@ -190,7 +197,7 @@ async def run(entries: int, days: int) -> dict[str, Any]:
     rss_before = _memory_kib("VmRSS")
     cold_lags: list[float] = []
     hass, config_entries, cold_wall, cold_loop = await _start(
-        config, database, entries, cold_lags, fill_days=days if fresh else None
+        config, database, entries, cold_lags, fill_days=days if fresh else None, training_days=days
     )
     trainings = [entry.runtime_data.training.data.trained_at for entry in config_entries]
     engines = {entry.runtime_data.training.data.forecaster.engine for entry in config_entries}
@@ -200,7 +207,7 @@ async def run(entries: int, days: int) -> dict[str, Any]:
 
     warm_lags: list[float] = []
     hass, config_entries, warm_wall, warm_loop = await _start(
-        config, database, entries, warm_lags, fill_days=None
+        config, database, entries, warm_lags, fill_days=None, training_days=days
     )
     retrained = sum(
         entry.runtime_data.training.data.trained_at not in trainings for entry in config_entries
@@ -210,6 +217,7 @@ async def run(entries: int, days: int) -> dict[str, Any]:
         "benchmark": "entries",
         "entries": entries,
         "days_of_hourly_history_each": days,
+        "training_days": days,
         "database": "file-backed SQLite" + (" (built this run)" if fresh else " (cached)"),
         "engines": sorted(engines),
         "cold_start_train_all_seconds": round(cold_wall, 1),
