@@ -30,7 +30,9 @@ from .harness import (
     Api,
     LiveHass,
     foresight_problems,
+    onboard_owner,
     until,
+    wait_for_history,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,45 +77,8 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
     def mark(step: str) -> None:
         timings[step] = round(time.monotonic() - live_hass.started, 1)
 
-    # 1. hass answers (401 without a token) and offers onboarding.
-    async def api_answers() -> bool | None:
-        status, _ = await api.call("GET", "/api/")
-        return True if status in {HTTPStatus.OK, HTTPStatus.UNAUTHORIZED} else None
-
-    await until("/api/ to answer", api_answers, live_hass, STARTUP_TIMEOUT)
-    mark("api_answers")
-
-    async def onboarding_steps() -> list[dict[str, Any]] | None:
-        status, steps = await api.call("GET", "/api/onboarding")
-        return steps if status == HTTPStatus.OK else None
-
-    steps = await until("/api/onboarding", onboarding_steps, live_hass, STARTUP_TIMEOUT)
-    assert {"step": "user", "done": False} in steps
-
-    # 2. Onboarding: create the owner, exchange the auth code for a token.
-    status, created = await api.call(
-        "POST",
-        "/api/onboarding/users",
-        {
-            "client_id": api.client_id,
-            "name": "E2E Owner",
-            "username": "e2e",
-            "password": "e2e-password",
-            "language": "en",
-        },
-    )
-    assert status == HTTPStatus.OK, created
-    status, token = await api.call(
-        "POST",
-        "/auth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": created["auth_code"],
-            "client_id": api.client_id,
-        },
-    )
-    assert status == HTTPStatus.OK, token
-    api.token = token["access_token"]
+    # 1-2. hass answers, offers onboarding; the owner is created and its token obtained.
+    await onboard_owner(api, live_hass, "e2e", "e2e-password")
     status, message = await api.call("GET", "/api/")
     assert status == HTTPStatus.OK, message
     mark("onboarded")
@@ -128,20 +93,7 @@ async def test_live_hass_end_to_end(live_hass: LiveHass, api: Api) -> None:
     assert meter["attributes"]["state_class"] == "total_increasing"
     mark("demo_states")
 
-    async def history_hours() -> int | None:
-        result = await api.ws(
-            {
-                "type": "recorder/statistics_during_period",
-                "start_time": "2000-01-01T00:00:00+00:00",
-                "statistic_ids": [TARGET],
-                "period": "hour",
-                "types": ["sum", "state"],
-            }
-        )
-        rows = result.get(TARGET, [])
-        return len(rows) if len(rows) >= HISTORY_DAYS * 24 else None
-
-    assert await until("the demo history", history_hours, live_hass) >= HISTORY_DAYS * 24
+    assert await wait_for_history(api, live_hass) >= HISTORY_DAYS * 24
     mark("history")
 
     # 4. The config flow, over REST as the frontend runs it.
