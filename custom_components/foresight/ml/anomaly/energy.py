@@ -353,15 +353,7 @@ class EnergyAnomalyDetector:
         )
 
     def _status(self, moment: datetime, score: float) -> AnomalyStatus:
-        active = self._gate.active
-        explanation = self._alarm if (active or score >= self.settings.on_score) else None
-        return AnomalyStatus(
-            timestamp=moment,
-            score=score,
-            is_anomaly=active,
-            since=self._gate.since if active else None,
-            explanation=explanation,
-        )
+        return self._gate.status(moment, score, self._alarm)
 
     # -- feedback ----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .serial import datetime_from_json, datetime_to_json
+from .status import AnomalyStatus, Explanation
 
 
 @dataclass(slots=True)
@@ -73,6 +74,17 @@ class DecisionGate:
         if timestamp - self.low_since + step >= self.clear_after:
             self.clear()
         return self.active
+
+    def status(self, moment: datetime, score: float, alarm: Explanation | None) -> AnomalyStatus:
+        """The verdict after a reading: the alarm's explanation while on or while scoring high."""
+        explanation = alarm if (self.active or score >= self.on_score) else None
+        return AnomalyStatus(
+            timestamp=moment,
+            score=score,
+            is_anomaly=self.active,
+            since=self.since if self.active else None,
+            explanation=explanation,
+        )
 
     def clear(self) -> None:
         """Switch off at once (feedback: "this was normal")."""
