@@ -35,14 +35,7 @@ from custom_components.foresight.ml.forecast.features import (
 from custom_components.foresight.ml.forecast.grid import build_grid
 from custom_components.foresight.ml.synthetic import synthetic_home
 
-# The scikit-learn engine is tested where scikit-learn imports (not in the second run of
-# scripts/test, which blocks it as on Home Assistant OS).
-ENGINES = [
-    "numpy",
-    pytest.param(
-        "sklearn", marks=pytest.mark.skipif(not sklearn_available(), reason="needs scikit-learn")
-    ),
-]
+from .engines import ENGINES
 
 FEATURES = ("outdoor_temp", "occupancy")
 ZONE = "Europe/Berlin"

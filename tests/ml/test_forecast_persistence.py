@@ -23,17 +23,9 @@ from custom_components.foresight.ml.forecast import (
     persistence,
     train_forecaster,
 )
-from custom_components.foresight.ml.optional import sklearn_available
 from custom_components.foresight.ml.synthetic import synthetic_home
 
-# The scikit-learn engine is tested where scikit-learn imports (not in the second run of
-# scripts/test, which blocks it as on Home Assistant OS).
-ENGINES = [
-    "numpy",
-    pytest.param(
-        "sklearn", marks=pytest.mark.skipif(not sklearn_available(), reason="needs scikit-learn")
-    ),
-]
+from .engines import ENGINES
 
 KEY = b"installation-secret"
 FEATURES = ("outdoor_temp",)
