@@ -1,0 +1,233 @@
+"""Energy insight against synthetic homes with known truth, and on real data.
+
+Usage::
+
+    python -m bench.insight [--seeds 10] [--real]
+
+For each scenario a synthetic home (``tests/ml/insight_home.py``: known base load, base-load
+step, kWh per heating/cooling degree-day and weekday evening peak) is built with each seed and
+analysed with :func:`energy_insight`; the JSON gives, per figure, the truth, the mean estimate,
+the smallest and largest estimate and the largest error over the seeds. ``--real`` adds what
+the insight says about the UCI household near Paris (no temperature, no truth) and the Sydney
+"hotgym" (daily temperatures) at a few dates (data fetched by :mod:`bench.datasets`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bench.datasets import Dataset, fetch_hotgym, fetch_household
+from bench.insight_home import cold_then_mild, insight_home
+from custom_components.foresight.ml.insight import EnergyInsight, energy_insight
+
+DAY_KWH_PER_W = 24.0 / 1000.0
+
+
+def _constant(celsius: float) -> Callable[[np.ndarray], np.ndarray]:
+    return lambda days: np.full(days.shape, celsius)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A synthetic home and the figures it must give back."""
+
+    name: str
+    home: dict[str, Any]
+    truth: dict[str, float | str]
+    temperature: bool = True
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+SCENARIOS = (
+    Scenario(
+        "base_step_heated",
+        {"step_w": 120.0},
+        {
+            "base_load_w": 270.0,
+            "base_load_month_ago_w": 150.0,
+            "base_load_change_w": 120.0,
+            "base_load_change_kwh_per_year": 120.0 * 8.76,
+            "kwh_per_heating_degree_day": 2.0,
+            "trend_kwh_per_day": 120.0 * DAY_KWH_PER_W,
+        },
+        notes="5 degC mean, 2 kWh/HDD, base 150 W -> 270 W at the start of the last 4 weeks",
+    ),
+    Scenario(
+        "weather_only_cold_then_mild",
+        {"daily_mean_c": cold_then_mild},
+        {
+            "base_load_w": 150.0,
+            "base_load_change_w": 0.0,
+            "kwh_per_heating_degree_day": 2.0,
+            "trend_percent": 0.0,
+        },
+        notes="1 degC for the earlier 4 weeks, 10 degC for the last 4, same behaviour",
+    ),
+    Scenario(
+        "weather_only_no_temperature",
+        {"daily_mean_c": cold_then_mild},
+        {"trend_percent": 0.0},
+        temperature=False,
+        notes="the same home analysed without its temperature column (not weather-normalised)",
+    ),
+    Scenario(
+        "cooling_summer",
+        {
+            "heating_kwh_per_dd": 0.0,
+            "cooling_kwh_per_dd": 1.5,
+            "daily_mean_c": _constant(25.0),
+            "step_w": -80.0,
+        },
+        {
+            "base_load_w": 70.0,
+            "base_load_change_w": -80.0,
+            "kwh_per_cooling_degree_day": 1.5,
+            "trend_kwh_per_day": -80.0 * DAY_KWH_PER_W,
+        },
+        notes="25 degC mean, 1.5 kWh/CDD, base 150 W -> 70 W",
+    ),
+    Scenario(
+        "unheated_top_hours",
+        {"heating_kwh_per_dd": 0.0},
+        {"base_load_w": 150.0, "top_hours_0": "weekdays 18-21"},
+        notes="no weather term; evening peak 0.8 kWh/h on weekdays 18:00-21:00",
+    ),
+    Scenario(
+        "gaps_and_spikes",
+        {"step_w": 120.0, "gap_fraction": 0.05},
+        {
+            "base_load_w": 270.0,
+            "base_load_change_w": 120.0,
+            "kwh_per_heating_degree_day": 2.0,
+        },
+        notes="5 % of hours missing, 20 spikes of 60 kWh, 10 zeros, 10 negative hours",
+        extra={"spikes": True},
+    ),
+    Scenario(
+        "dst_new_york",
+        {"heating_kwh_per_dd": 0.0, "time_zone": "America/New_York", "end": "2026-03-20"},
+        {"base_load_w": 150.0, "top_hours_0": "weekdays 18-21", "trend_percent": 0.0},
+        notes="window spans the 8 March 2026 change to daylight saving time",
+    ),
+)
+
+
+def _spoil(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed + 1000)
+    rows = rng.choice(len(frame), 40, replace=False)
+    target = frame["target"].to_numpy().copy()
+    target[rows[:20]] = 60.0
+    target[rows[20:30]] = 0.0
+    target[rows[30:]] = -5.0
+    return frame.assign(target=target)
+
+
+def _estimate(insight: EnergyInsight, name: str) -> float | str | None:
+    if name == "top_hours_0":
+        if not insight.top_hours:
+            return None
+        first = insight.top_hours[0]
+        return f"{first.days} {first.start_hour}-{first.end_hour}"
+    value = getattr(insight, name)
+    return None if value is None else float(value)
+
+
+def run_scenario(scenario: Scenario, seeds: int) -> dict[str, Any]:
+    """Truth against the estimates of every seed."""
+    estimates: dict[str, list[float | str | None]] = {name: [] for name in scenario.truth}
+    raw_trend: list[float] = []
+    for seed in range(seeds):
+        frame, truth = insight_home(seed=seed, **scenario.home)
+        if scenario.extra.get("spikes"):
+            frame = _spoil(frame, seed)
+        insight = energy_insight(
+            frame,
+            time_zone=truth.time_zone,
+            now=truth.now,
+            temperature_column="outdoor_temp" if scenario.temperature else None,
+        )
+        for name in scenario.truth:
+            estimates[name].append(_estimate(insight, name))
+        if insight.raw_trend_percent is not None:
+            raw_trend.append(insight.raw_trend_percent)
+    figures: dict[str, Any] = {}
+    for name, true in scenario.truth.items():
+        found = estimates[name]
+        if isinstance(true, str):
+            figures[name] = {"truth": true, "matches": sum(value == true for value in found)}
+            continue
+        numbers = [float(value) for value in found if isinstance(value, float)]
+        errors = [abs(value - true) for value in numbers]
+        figures[name] = {
+            "truth": round(true, 3),
+            "mean": round(float(np.mean(numbers)), 3) if numbers else None,
+            "min": round(min(numbers), 3) if numbers else None,
+            "max": round(max(numbers), 3) if numbers else None,
+            "max_abs_error": round(max(errors), 3) if errors else None,
+            "max_rel_error_percent": (
+                round(100.0 * max(errors) / abs(true), 1) if errors and true else None
+            ),
+            "missing": len(found) - len(numbers),
+        }
+    result: dict[str, Any] = {"notes": scenario.notes, "seeds": seeds, "figures": figures}
+    if raw_trend:
+        result["raw_trend_percent_mean"] = round(float(np.mean(raw_trend)), 1)
+    return result
+
+
+def _read(dataset: Dataset) -> pd.DataFrame:
+    table = pd.read_csv(dataset.csv, parse_dates=[dataset.timestamp_col])
+    local = pd.DatetimeIndex(table[dataset.timestamp_col]).tz_localize(
+        dataset.time_zone, ambiguous="NaT", nonexistent="NaT"
+    )
+    frame = pd.DataFrame({"target": table[dataset.value_col].to_numpy()}, index=local)
+    for column in dataset.feature_cols:
+        frame[column] = table[column].to_numpy()
+    return frame[frame.index.notna()].tz_convert("UTC")
+
+
+def run_real() -> dict[str, Any]:
+    """What the insight says about two real buildings (no truth to compare with)."""
+    cases = (
+        (fetch_household(), None, ("2007-03-01", "2008-01-15", "2008-09-01", "2009-12-01")),
+        (fetch_hotgym(), "temperature_c", ("2010-09-01", "2010-11-01", "2010-12-28")),
+    )
+    report: dict[str, Any] = {}
+    for dataset, temperature, dates in cases:
+        frame = _read(dataset)
+        for date in dates:
+            now = pd.Timestamp(date, tz=dataset.time_zone)
+            insight = energy_insight(
+                frame, time_zone=dataset.time_zone, now=now, temperature_column=temperature
+            )
+            data = insight.to_dict()
+            data["top_hours"] = [hours["label"] for hours in data["top_hours"]]
+            report[f"{dataset.csv.stem} {date}"] = data
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print truth against estimates (and the real-data insight) as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--real", action="store_true", help="also run on real data")
+    args = parser.parse_args(argv)
+    report: dict[str, Any] = {
+        "synthetic": {scenario.name: run_scenario(scenario, args.seeds) for scenario in SCENARIOS}
+    }
+    if args.real:
+        report["real"] = run_real()
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
