@@ -7,7 +7,10 @@ then starts Home Assistant with Foresight and N entries (one per meter) and meas
 - the time until every entry has trained (they train one at a time), and each training;
 - the event loop's lag during all of it (a 5 ms periodic callback; max and p99);
 - the resident memory added by the entries once trained;
-- a second start with the saved models: set-up time and event-loop time per entry.
+- a second start with the saved models: set-up time and event-loop time per entry;
+- the full (generation 2) garbage collections during each start and how long each took: a
+  full collection walks every object of the process while holding the GIL, so it stalls the
+  event loop whichever thread triggered it.
 
 Prints a JSON summary.
 """
@@ -96,11 +99,43 @@ def _config_dir(name: str) -> Path:
     return config
 
 
+class _FullCollections:
+    """Durations of the full garbage collections while installed, in seconds."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.durations.append(time.perf_counter() - self._started)
+
+    def install(self) -> None:
+        gc.callbacks.append(self._callback)
+
+    def uninstall(self) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "count": len(self.durations),
+            "max_ms": round(1000 * max(self.durations, default=0.0), 1),
+        }
+
+
 class _LoopTime:
     """Event-loop time spent in callbacks, measured by wrapping the loop's handles."""
 
     def __init__(self) -> None:
         self.busy = 0.0
+        # The longest single callback and what it was: a long one is our code blocking the
+        # loop; lag without one is the loop waiting for the GIL or the CPU.
+        self.longest = 0.0
+        self.longest_handle = ""
 
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
         original = asyncio.Handle._run  # noqa: SLF001 - measuring the loop itself
@@ -108,7 +143,10 @@ class _LoopTime:
         def timed(handle: asyncio.Handle) -> None:
             started = time.perf_counter()
             original(handle)
-            self.busy += time.perf_counter() - started
+            took = time.perf_counter() - started
+            self.busy += took
+            if took > self.longest:
+                self.longest, self.longest_handle = took, repr(handle)[:160]
 
         asyncio.Handle._run = timed  # type: ignore[method-assign,assignment]  # noqa: SLF001
         self._restore = original
@@ -125,8 +163,9 @@ async def _start(
     *,
     fill_days: int | None,
     training_days: int,
-) -> tuple[HomeAssistant, list[MockConfigEntry], float, float]:
-    """Start hass with the recorder and N entries; return set-up wall and loop seconds."""
+    collections: _FullCollections,
+) -> tuple[HomeAssistant, list[MockConfigEntry], float, _LoopTime]:
+    """Start hass with the recorder and N entries; return set-up wall time and loop time."""
     context = async_test_home_assistant(config_dir=str(config))
     hass = await context.__aenter__()
     hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # let it load custom integrations
@@ -158,6 +197,7 @@ async def _start(
     watcher = asyncio.create_task(_watch_loop_lag(lags, stop))
     loop_time = _LoopTime()
     loop_time.install(asyncio.get_running_loop())
+    collections.install()
     started = time.perf_counter()
     try:
         if not await async_setup_component(hass, DOMAIN, {}):
@@ -165,6 +205,7 @@ async def _start(
             raise RuntimeError(msg)
         await hass.async_block_till_done()
     finally:
+        collections.uninstall()
         loop_time.uninstall()
     wall = time.perf_counter() - started
     stop.set()
@@ -173,7 +214,7 @@ async def _start(
     if states != {ConfigEntryState.LOADED}:
         msg = f"entries not loaded: {states}"
         raise RuntimeError(msg)
-    return hass, config_entries, wall, loop_time.busy
+    return hass, config_entries, wall, loop_time
 
 
 async def _stop(hass: HomeAssistant) -> None:
@@ -196,8 +237,15 @@ async def run(entries: int, days: int) -> dict[str, Any]:
             saved.unlink()
     rss_before = _memory_kib("VmRSS")
     cold_lags: list[float] = []
+    cold_collections = _FullCollections()
     hass, config_entries, cold_wall, cold_loop = await _start(
-        config, database, entries, cold_lags, fill_days=days if fresh else None, training_days=days
+        config,
+        database,
+        entries,
+        cold_lags,
+        fill_days=days if fresh else None,
+        training_days=days,
+        collections=cold_collections,
     )
     trainings = [entry.runtime_data.training.data.trained_at for entry in config_entries]
     engines = {entry.runtime_data.training.data.forecaster.engine for entry in config_entries}
@@ -206,8 +254,15 @@ async def run(entries: int, days: int) -> dict[str, Any]:
     await _stop(hass)
 
     warm_lags: list[float] = []
+    warm_collections = _FullCollections()
     hass, config_entries, warm_wall, warm_loop = await _start(
-        config, database, entries, warm_lags, fill_days=None, training_days=days
+        config,
+        database,
+        entries,
+        warm_lags,
+        fill_days=None,
+        training_days=days,
+        collections=warm_collections,
     )
     retrained = sum(
         entry.runtime_data.training.data.trained_at not in trainings for entry in config_entries
@@ -221,15 +276,21 @@ async def run(entries: int, days: int) -> dict[str, Any]:
         "database": "file-backed SQLite" + (" (built this run)" if fresh else " (cached)"),
         "engines": sorted(engines),
         "cold_start_train_all_seconds": round(cold_wall, 1),
-        "cold_start_loop_busy_seconds": round(cold_loop, 2),
+        "cold_start_loop_busy_seconds": round(cold_loop.busy, 2),
+        "cold_start_longest_callback_ms": round(1000 * cold_loop.longest, 1),
+        "cold_start_longest_callback": cold_loop.longest_handle,
         "cold_start_loop_lag_max_ms": round(1000 * max(cold_lags), 1),
         "cold_start_loop_lag_p99_ms": round(1000 * float(np.percentile(cold_lags, 99)), 1),
         "added_rss_after_training_mib": round((rss_trained - rss_before) / 1024, 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "warm_start_seconds": round(warm_wall, 2),
-        "warm_start_loop_ms_per_entry": round(1000 * warm_loop / entries, 1),
+        "warm_start_loop_ms_per_entry": round(1000 * warm_loop.busy / entries, 1),
+        "warm_start_longest_callback_ms": round(1000 * warm_loop.longest, 1),
+        "warm_start_longest_callback": warm_loop.longest_handle,
         "warm_start_loop_lag_max_ms": round(1000 * max(warm_lags), 1),
         "warm_start_retrained_entries": retrained,
+        "cold_start_full_collections": cold_collections.summary(),
+        "warm_start_full_collections": warm_collections.summary(),
         "lag_period_ms": 1000 * LAG_PERIOD,
         "lag_samples": len(cold_lags) + len(warm_lags),
         "median_lag_ms": round(1000 * statistics.median(cold_lags + warm_lags), 2),

@@ -47,6 +47,7 @@ from .training import (
     predict,
     restore_models,
 )
+from .training_executor import TrainingStoppedError, training_executor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -154,13 +155,23 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             return models
         return await self._async_train()
 
-    async def _async_train(self) -> Models:
+    async def _async_train(self) -> Models | None:
         # Reading too waits its turn: twenty entries must not load twenty histories at once.
         async with self.hass.data.setdefault(TRAINING_LOCK, asyncio.Lock()):
             history = await self._async_read_training_history()
-            models = await self.hass.async_add_executor_job(
-                fit_models, history.frame, history.quality, self._fit_settings()
-            )
+            executor = training_executor(self.hass)
+            try:
+                models = await executor.async_run(
+                    self.hass,
+                    fit_models,
+                    history.frame,
+                    history.quality,
+                    self._fit_settings(),
+                    executor.stopping,
+                )
+            except TrainingStoppedError:
+                _LOGGER.debug("Training of %s stopped: Home Assistant is stopping", self.name)
+                return self.data
         models.fingerprint = self.settings.training_fingerprint()
         repairs.async_update_training_issues(self.hass, self.config_entry, models)
         if models.forecaster is not None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 import logging
 import math
+import threading
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +25,7 @@ from .ml.anomaly import (
 from .ml.forecast import Forecaster, ForecastSettings, NotEnoughHistoryError, train_forecaster
 from .ml.optional import sklearn_available
 from .ml.quality import DataQuality
+from .training_executor import TrainingStoppedError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,15 +98,26 @@ class Models:
     fingerprint: str = ""
 
 
-def fit_models(frame: pd.DataFrame, quality: DataQuality, settings: FitSettings) -> Models:
-    """Fit the forecaster and the anomaly detector on an entry's history."""
+def fit_models(
+    frame: pd.DataFrame,
+    quality: DataQuality,
+    settings: FitSettings,
+    stopping: threading.Event | None = None,
+) -> Models:
+    """Fit the forecaster and the anomaly detector on an entry's history.
+
+    Raises:
+        TrainingStoppedError: ``stopping`` was set before a stage began.
+    """
     sklearn_missing = settings.engine == "sklearn" and not sklearn_available()
     fit = replace(settings, engine="numpy") if sklearn_missing else settings
     now = datetime.now(UTC)
+    _check_stopping(stopping)
     try:
         forecaster = train_forecaster(frame, fit.forecast_settings())
     except NotEnoughHistoryError as err:
         return Models(quality, hours_needed=err.hours_needed, sklearn_missing=sklearn_missing)
+    _check_stopping(stopping)
     detector = _fit_detector(frame, fit)
     return Models(
         quality,
@@ -114,6 +127,11 @@ def fit_models(frame: pd.DataFrame, quality: DataQuality, settings: FitSettings)
         sklearn_missing=sklearn_missing,
         last_scored_hour=_last_hour(frame),
     )
+
+
+def _check_stopping(stopping: threading.Event | None) -> None:
+    if stopping is not None and stopping.is_set():
+        raise TrainingStoppedError
 
 
 def _fit_detector(frame: pd.DataFrame, settings: FitSettings) -> AnomalyDetector | None:
