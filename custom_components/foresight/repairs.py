@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.components.recorder.entity_options import is_entity_recorded
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
@@ -23,6 +24,7 @@ NOT_ENOUGH_HISTORY = "not_enough_history"
 SERVING_BASELINE = "serving_baseline"
 SKLEARN_UNAVAILABLE = "sklearn_unavailable"
 MISSING_ENTITY = "missing_entity"
+NOT_RECORDED = "not_recorded"
 SUSTAINED = "sustained_anomaly"
 CHOICE_NORMAL = "mark_normal"
 CHOICE_KEEP_WATCHING = "keep_watching"
@@ -100,10 +102,19 @@ def async_update_training_issues(
 def async_update_entity_issues(
     hass: HomeAssistant, entry: ForesightConfigEntry, settings: EntrySettings
 ) -> None:
-    """An issue per configured entity that no longer exists, with a fix flow to replace it."""
+    """Issues per configured entity: gone (with a fix flow to replace it), or not recorded."""
     registry = er.async_get(hass)
     for entity_id in (settings.target, *settings.features):
         missing = hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
+        _set_issue(
+            hass,
+            not missing and not is_entity_recorded(hass, entity_id),
+            NOT_RECORDED,
+            entry,
+            suffix=entity_id,
+            severity=ir.IssueSeverity.ERROR,
+            placeholders={"entity_id": entity_id},
+        )
         _set_issue(
             hass,
             missing,
