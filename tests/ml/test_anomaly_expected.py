@@ -164,9 +164,11 @@ def test_detector_calibrated_on_external_bands_catches_a_stuck_appliance() -> No
     assert any(v.timestamp in stuck for v in flagged)
     kinds = {v.explanation.kind for v in flagged if v.explanation is not None}
     assert kinds & {AnomalyKind.SUSTAINED_HIGH, AnomalyKind.SPIKE}
-    # the rest of the two weeks (after the alarm has drained) stays quiet
+    # the rest of the two weeks (after the alarm has drained) stays about as quiet as the
+    # thresholds were learnt for: the point test alone is set to about one alarm in two weeks
+    # per side over the history (energy_fit.POINT_BUDGET), so allow a few in these 11 days
     later = [v.is_anomaly for v in verdicts if v.timestamp > stuck[-1] + pd.Timedelta(hours=12)]
-    assert sum(1 for a, b in itertools.pairwise([False, *later]) if b and not a) <= 1
+    assert sum(1 for a, b in itertools.pairwise([False, *later]) if b and not a) <= 3
 
 
 def test_external_calibration_persists_and_validates() -> None:

@@ -10,7 +10,11 @@ history (see :mod:`.energy_fit`):
 * CUSUM: the same per-hour deviations accumulated, so a deviation that is only moderate in
   every hour (a stuck-on appliance) builds up until it is clearly unusual;
 * base load: the lowest hour of the last day against its usual level, so a base-load step
-  over days is caught even when every hour looks ordinary.
+  over days is caught even when every hour looks ordinary;
+* persistent excess: the smallest residual of the last three hours, less half their range,
+  in units of the recent spread of the residuals (:mod:`.persist`), so an appliance left on
+  (the same extra power every hour) is caught after three hours even when none of them is far
+  off on its own.
 
 The expected median comes from the forecast engine when the caller passes a band, otherwise
 from the self-contained :mod:`.profile`. Hours inside an alarm or marked abnormal are kept out
@@ -35,6 +39,7 @@ from .baseload import (
 from .cusum import CusumSide
 from .gate import DecisionGate
 from .periods import Feedback
+from .persist import HOURS as PERSIST_HOURS, SCALE_HOURS, excess, spread_of
 from .profile import (
     HOURS_PER_WEEK,
     REFIT_HOURS,
@@ -48,7 +53,8 @@ from .serial import as_utc, float_from_json, float_to_json
 from .settings import AnomalySettings, settings_from_dict, settings_to_dict
 from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""Version 2 added the persistent-excess test; older states are refused (refit)."""
 HOUR = timedelta(hours=1)
 RATIO_FLOOR = 1e-9
 CUSUM_LIMIT = 1.5
@@ -80,6 +86,11 @@ class EnergyThresholds:
         span: Judge against both the external band and the own profile: the expected
             median is the range between their two medians, so an hour counts as off only
             by how far it lies outside both (``own_weight`` is then unused).
+        persist_high: Threshold of the persistent excess (see :mod:`.persist`); infinite
+            disables the test.
+        persist_spread: Residual spread (P90) of the whole history, used while fewer than
+            two weeks of recent residuals are known.
+        persist_floor: Smallest residual spread used.
     """
 
     high_scale: list[float]
@@ -98,6 +109,9 @@ class EnergyThresholds:
     external: bool = False
     own_weight: float = 0.0
     span: bool = False
+    persist_high: float = math.inf
+    persist_spread: float = 1.0
+    persist_floor: float = 1e-9
 
     def deviation(self, residual: float, hour_of_day: int) -> float:
         """A residual in units of the usual P99 (P1) distance for that hour."""
@@ -143,6 +157,11 @@ class EnergyAnomalyDetector:
         self._base = (math.nan, thresholds.base_floor)
         self._base_shift = 0.0
         self._alarm: Explanation | None = None
+        # Residuals against the expected median of the last four weeks (persistent excess).
+        self._res_hours: deque[int] = deque(maxlen=SCALE_HOURS)
+        self._res_values: deque[float] = deque(maxlen=SCALE_HOURS)
+        self._res_expected: deque[float] = deque(maxlen=SCALE_HOURS)
+        self._persist = 0.0
 
     @property
     def is_anomaly(self) -> bool:
@@ -166,6 +185,35 @@ class EnergyAnomalyDetector:
         self._values.append(value)
         self._learn.append(learn)
         self._outlier.append(outlier)
+
+    def remember_residual(self, hour: int, residual: float, expected: float) -> None:
+        """Append one hour's residual against the expected median (ignored unless later)."""
+        if self._res_hours and hour <= self._res_hours[-1]:
+            return
+        self._res_hours.append(hour)
+        self._res_values.append(residual)
+        self._res_expected.append(expected)
+
+    def _persistent_excess(self, hour: int, value: float, expected: float) -> float:
+        """Excess of the last hours (all present; :func:`.persist.excess`) over the spread."""
+        t = self.thresholds
+        if not math.isfinite(t.persist_high):
+            return 0.0
+        recent = [
+            r for h, r in zip(self._res_hours, self._res_values, strict=True)
+            if h >= hour - SCALE_HOURS
+        ]  # fmt: skip
+        spread = spread_of(recent, t.persist_spread, t.persist_floor)
+        residuals, values = [value - expected], [value]
+        for back in range(1, PERSIST_HOURS):
+            position = len(self._res_hours) - back
+            if position < 0 or self._res_hours[position] != hour - back:
+                return 0.0
+            residuals.append(self._res_values[position])
+            values.append(self._res_values[position] + self._res_expected[position])
+        if not all(math.isfinite(r) for r in residuals):
+            return 0.0
+        return excess(residuals, values) / spread
 
     def _grid(self, first: int, last: int, *, learn_only: bool) -> np.ndarray:
         """History values on an hourly grid ``[first, last]`` (NaN where absent)."""
@@ -254,6 +302,7 @@ class EnergyAnomalyDetector:
             return self._status(moment, 0.0)
 
         evidence = self._evidence(moment, hour, value, band)
+        self.remember_residual(hour, value - band.p50, band.p50)
         score = evidence_to_score(max(evidence.values()))
         kind = _shape(evidence)
         onset = self._onset(kind, moment)
@@ -289,10 +338,15 @@ class EnergyAnomalyDetector:
         self._high.update(moment, zc, value, band.p50, CUSUM_LIMIT * t.cusum_high * margin)
         self._low.update(moment, -zc, value, band.p50, CUSUM_LIMIT * t.cusum_low * margin)
         below_floor = max(t.floor_value - value, 0.0) / (t.floor_scale * margin)
+        self._persist = max(self._persistent_excess(hour, value, band.p50), 0.0) / (
+            t.persist_high * margin
+        )
         evidence = {
             AnomalyKind.SPIKE: max(z, 0.0) / (t.z_high * margin),
             AnomalyKind.DROP: max(max(-z, 0.0) / (t.z_low * margin), below_floor),
-            AnomalyKind.SUSTAINED_HIGH: self._high.value / (t.cusum_high * margin),
+            AnomalyKind.SUSTAINED_HIGH: max(
+                self._high.value / (t.cusum_high * margin), self._persist
+            ),
             AnomalyKind.SUSTAINED_LOW: self._low.value / (t.cusum_low * margin),
             AnomalyKind.BASE_LOAD: 0.0,
         }
@@ -308,6 +362,8 @@ class EnergyAnomalyDetector:
     def _onset(self, kind: AnomalyKind, moment: datetime) -> datetime | None:
         match kind:
             case AnomalyKind.SUSTAINED_HIGH:
+                if self._persist >= 1.0 and self._high.value / self._cusum_threshold() < 1.0:
+                    return moment - (PERSIST_HOURS - 1) * HOUR
                 return self._high.since
             case AnomalyKind.SUSTAINED_LOW:
                 return self._low.since
@@ -315,6 +371,9 @@ class EnergyAnomalyDetector:
                 return moment - (BASE_WINDOW - 1) * HOUR
             case _:
                 return None
+
+    def _cusum_threshold(self) -> float:
+        return self.thresholds.cusum_high * self.settings.margin
 
     def _explain(
         self,
@@ -325,7 +384,19 @@ class EnergyAnomalyDetector:
         evidence: float,
     ) -> Explanation:
         duration: timedelta | None = None
-        if kind in {AnomalyKind.SUSTAINED_HIGH, AnomalyKind.SUSTAINED_LOW}:
+        if kind is AnomalyKind.SUSTAINED_HIGH and (
+            self._high.count == 0 or self._persist > self._high.value / self._cusum_threshold()
+        ):
+            # The persistent-excess test: the last few hours.
+            count = min(PERSIST_HOURS, len(self._res_values))
+            since = moment - (count - 1) * HOUR
+            actual = expected = 0.0
+            for back in range(1, count + 1):
+                actual += self._res_values[-back] + self._res_expected[-back]
+                expected += self._res_expected[-back]
+            actual, expected = actual / max(count, 1), expected / max(count, 1)
+            duration = moment - since + HOUR
+        elif kind in {AnomalyKind.SUSTAINED_HIGH, AnomalyKind.SUSTAINED_LOW}:
             side = self._high if kind is AnomalyKind.SUSTAINED_HIGH else self._low
             since = side.since or moment
             actual, expected = side.means()
@@ -418,6 +489,9 @@ class EnergyAnomalyDetector:
             "values": [float_to_json(v) for v in self._values],
             "learn": list(self._learn),
             "outlier": list(self._outlier),
+            "residual_hours": list(self._res_hours),
+            "residuals": [float_to_json(v) for v in self._res_values],
+            "residual_expected": [float_to_json(v) for v in self._res_expected],
         }
 
     @classmethod
@@ -441,6 +515,9 @@ class EnergyAnomalyDetector:
         detector._values.extend(float_from_json(v) for v in state["values"])
         detector._learn.extend(bool(x) for x in state["learn"])
         detector._outlier.extend(bool(x) for x in state["outlier"])
+        detector._res_hours.extend(int(h) for h in state["residual_hours"])
+        detector._res_values.extend(float_from_json(v) for v in state["residuals"])
+        detector._res_expected.extend(float_from_json(v) for v in state["residual_expected"])
         return detector
 
 
