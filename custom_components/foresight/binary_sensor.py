@@ -8,12 +8,16 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
-from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+from homeassistant.components.binary_sensor.const import (
+    DOMAIN as BINARY_SENSOR_DOMAIN,
+    BinarySensorDeviceClass,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ForesightConfigEntry, PredictionCoordinator
-from .entity import ForesightEntity
+from .entity import ForesightEntity, async_remove_unprovided
+from .watch import CrossingView
 
 PARALLEL_UPDATES = 0
 
@@ -38,6 +42,25 @@ class ForesightBinarySensorEntityDescription(BinarySensorEntityDescription):
 
     is_on_fn: Callable[[PredictionCoordinator], bool | None]
     attributes_fn: Callable[[PredictionCoordinator], dict[str, Any]]
+    # Only where the entry watches a limit.
+    threshold_only: bool = False
+
+
+def _crossing(coordinator: PredictionCoordinator) -> CrossingView | None:
+    watch = coordinator.data.watch
+    return watch.crossing if watch is not None else None
+
+
+def _warning_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
+    if (crossing := _crossing(coordinator)) is None:
+        return {}
+    return {
+        "explanation": crossing.text,
+        "probability": crossing.probability,
+        "hours_until_limit": crossing.eta_p50_hours,
+        "limit": crossing.limit,
+        "direction": crossing.direction,
+    }
 
 
 BINARY_SENSORS: tuple[ForesightBinarySensorEntityDescription, ...] = (
@@ -50,6 +73,16 @@ BINARY_SENSORS: tuple[ForesightBinarySensorEntityDescription, ...] = (
         ),
         attributes_fn=_anomaly_attributes,
     ),
+    ForesightBinarySensorEntityDescription(
+        key="limit_warning",
+        translation_key="limit_warning",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        threshold_only=True,
+        is_on_fn=lambda coordinator: (
+            crossing.warning if (crossing := _crossing(coordinator)) is not None else None
+        ),
+        attributes_fn=_warning_attributes,
+    ),
 )
 
 
@@ -60,9 +93,12 @@ async def async_setup_entry(
 ) -> None:
     """Add Foresight's binary sensors for one entry."""
     coordinator = entry.runtime_data.predictions
-    async_add_entities(
-        ForesightBinarySensor(coordinator, description) for description in BINARY_SENSORS
-    )
+    watching = entry.runtime_data.settings.threshold is not None
+    wanted = [
+        description for description in BINARY_SENSORS if watching or not description.threshold_only
+    ]
+    async_remove_unprovided(hass, entry, BINARY_SENSOR_DOMAIN, BINARY_SENSORS, wanted)
+    async_add_entities(ForesightBinarySensor(coordinator, description) for description in wanted)
 
 
 class ForesightBinarySensor(ForesightEntity, BinarySensorEntity):

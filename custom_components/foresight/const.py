@@ -18,6 +18,11 @@ CONF_SENSITIVITY: Final = "sensitivity"
 CONF_ENGINE: Final = "engine"
 CONF_HORIZON_HOURS: Final = "horizon_hours"
 CONF_EXCLUDED_PERIODS: Final = "excluded_periods"
+# Entry options: the threshold watch (absent: no watch).
+CONF_LIMIT: Final = "limit"
+CONF_LIMIT_DIRECTION: Final = "limit_direction"
+CONF_WARNING_HOURS: Final = "warning_hours"
+CONF_WARNING_PROBABILITY: Final = "warning_probability"
 
 DEFAULT_TRAINING_DAYS: Final = 365
 MIN_TRAINING_DAYS: Final = 28
@@ -29,6 +34,18 @@ DEFAULT_ENGINE: Final = "auto"
 ENGINES: Final = ("auto", "numpy", "sklearn")
 DEFAULT_HORIZON_HOURS: Final = 48
 MAX_HORIZON_HOURS: Final = 168
+LIMIT_DIRECTIONS: Final = ("above", "below")
+DEFAULT_WARNING_HOURS: Final = 12
+# The sensor forecaster reaches two days ahead: a warning horizon cannot go further.
+MAX_WARNING_HOURS: Final = 48
+DEFAULT_WARNING_PROBABILITY: Final = 50
+
+# Raw readings a sensor forecaster learns from (the recorder keeps 10 days of states by
+# default; hourly statistics stand in where there are too few readings).
+SAMPLES_TRAINING: Final = timedelta(days=30)
+# Readings the sensor forecaster looks back on when it forecasts (its daily pattern uses
+# the last days: ml.watch.FORECAST_CONTEXT).
+SAMPLES_PREDICTION: Final = timedelta(days=8)
 
 # Recent history the hourly predictions need: lags reach back a week, plus margin.
 PREDICTION_HISTORY: Final = timedelta(days=15)

@@ -21,7 +21,15 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from . import repairs
-from .const import DOMAIN, PREDICTION_HISTORY, PREDICTION_INTERVAL, TARGET_CHANGE_COOLDOWN
+from .const import (
+    DOMAIN,
+    MAX_WARNING_HOURS,
+    PREDICTION_HISTORY,
+    PREDICTION_INTERVAL,
+    SAMPLES_PREDICTION,
+    SAMPLES_TRAINING,
+    TARGET_CHANGE_COOLDOWN,
+)
 from .history import (
     ExcludedPeriod,
     HistoryRequest,
@@ -29,24 +37,17 @@ from .history import (
     async_read_history,
     entity_spec,
 )
-from .model_store import ModelStore
+from .model_store import ModelStore, SavedState
 from .options import EntrySettings
+from .prediction import PredictionInputs, Snapshot, predict
+from .samples import async_read_samples
 from .sources import (
     async_calendar_periods,
     async_weather_temperatures,
     feature_unit,
     temperature_feature,
 )
-from .training import (
-    FitSettings,
-    Models,
-    PredictionInputs,
-    Snapshot,
-    fit_models,
-    models_meta,
-    predict,
-    restore_models,
-)
+from .training import FitSettings, Models, fit_models, models_meta, restore_models
 from .training_executor import TrainingStoppedError, training_executor
 
 _LOGGER = logging.getLogger(__name__)
@@ -136,11 +137,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         """Restore saved models so that a restart shows forecasts at once."""
         saved = await self._store.async_load()
         self._restored = await self.hass.async_add_executor_job(
-            restore_models,
-            saved.forecaster,
-            saved.detector,
-            saved.meta,
-            self.settings.training_fingerprint(),
+            restore_models, saved, self.settings.training_fingerprint()
         )
 
     async def _async_scheduled_training(self, _now: datetime) -> None:
@@ -159,6 +156,16 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         # Reading too waits its turn: twenty entries must not load twenty histories at once.
         async with self.hass.data.setdefault(TRAINING_LOCK, asyncio.Lock()):
             history = await self._async_read_training_history()
+            settings = self._fit_settings()
+            samples = None
+            if settings.watch_horizon_hours is not None:
+                end = dt_util.utcnow()
+                samples = await async_read_samples(
+                    self.hass,
+                    entity_spec(self.hass, self.settings.target),
+                    end - SAMPLES_TRAINING,
+                    end,
+                )
             executor = training_executor(self.hass)
             try:
                 models = await executor.async_run(
@@ -166,8 +173,9 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
                     fit_models,
                     history.frame,
                     history.quality,
-                    self._fit_settings(),
+                    settings,
                     executor.stopping,
+                    samples,
                 )
             except TrainingStoppedError:
                 _LOGGER.debug("Training of %s stopped: Home Assistant is stopping", self.name)
@@ -178,7 +186,10 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             detector = self.config_entry.runtime_data.detector_lock
             async with detector:
                 state = await self.hass.async_add_executor_job(_detector_state, models)
-            await self._store.async_save(models.forecaster, state, models_meta(models))
+            watch = models.watch.to_dict() if models.watch is not None else None
+            await self._store.async_save(
+                SavedState(models.forecaster, state, models_meta(models), watch, models.insight)
+            )
         return models
 
     async def _async_read_training_history(self) -> HistoryResult:
@@ -199,17 +210,31 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         return await self._async_read_history(request)
 
     def _fit_settings(self) -> FitSettings:
-        state = self.hass.states.get(self.settings.target)
-        device_class = state.attributes.get(ATTR_DEVICE_CLASS) if state else None
+        settings = self.settings
+        energy = is_energy_like(self.hass, settings.target)
+        watch_horizon = None
+        if not energy or settings.threshold is not None:
+            warning = settings.threshold.warning_hours if settings.threshold else 0
+            watch_horizon = min(max(settings.horizon_hours, warning), MAX_WARNING_HOURS)
         return FitSettings(
             time_zone=str(self.hass.config.time_zone),
             country=self.hass.config.country,
-            engine=self.settings.engine,
-            horizon_hours=self.settings.horizon_hours,
-            feature_columns=self.settings.features,
-            sensitivity=self.settings.sensitivity,
-            energy_like=device_class in ENERGY_LIKE or device_class is None,
+            engine=settings.engine,
+            horizon_hours=settings.horizon_hours,
+            feature_columns=settings.features,
+            sensitivity=settings.sensitivity,
+            energy_like=energy,
+            watch_horizon_hours=watch_horizon,
+            unit=entity_spec(self.hass, settings.target).unit or "",
+            temperature_column=temperature_feature(self.hass, settings.features),
         )
+
+
+def is_energy_like(hass: HomeAssistant, entity_id: str) -> bool:
+    """Energy, power, gas and water get hourly day-ahead forecasts; other sensors a watch."""
+    state = hass.states.get(entity_id)
+    device_class = state.attributes.get(ATTR_DEVICE_CLASS) if state else None
+    return device_class in ENERGY_LIKE or device_class is None
 
 
 def _detector_state(models: Models) -> dict[str, object] | None:
@@ -271,9 +296,14 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         )
         history = await self._async_read_history(request)
         inputs = await self._async_prediction_inputs(now)
+        samples = None
+        if models.watch is not None:
+            samples = await async_read_samples(
+                self.hass, request.target, now - SAMPLES_PREDICTION, now
+            )
         async with self.config_entry.runtime_data.detector_lock:
             snapshot, detector_state = await self.hass.async_add_executor_job(
-                predict, models, history.frame, inputs
+                predict, models, history.frame, inputs, samples
             )
         self._store.async_save_detector_later(detector_state, models_meta(models))
         repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)
@@ -300,4 +330,5 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
             labels=labels,
             future_column=column,
             future_rows=rows,
+            threshold=self.settings.threshold,
         )

@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from .coordinator import ForesightConfigEntry
+from .ml.watch import SensorForecaster
 
 
 def _rounded(value: float) -> float | None:
@@ -20,6 +21,22 @@ def _version(package: str) -> str | None:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+def _sensor_forecaster(watch: SensorForecaster | None) -> dict[str, Any] | None:
+    if watch is None:
+        return None
+    backtest = watch.backtest
+    return {
+        "step_minutes": int(watch.step.total_seconds() // 60),
+        "serves_baseline": watch.serves_baseline,
+        "baseline": watch.baseline_name,
+        "model_mae": _rounded(backtest.model_mae),
+        "baseline_mae": {name: _rounded(mae) for name, mae in backtest.baseline_mae.items()},
+        "skill": _rounded(backtest.skill),
+        "coverage": _rounded(backtest.coverage),
+        "holdout_hours": _rounded(backtest.holdout_hours),
+    }
 
 
 async def async_get_config_entry_diagnostics(
@@ -57,6 +74,8 @@ async def async_get_config_entry_diagnostics(
             "days_evaluated": backtest.days_evaluated,
             "hours_evaluated": backtest.hours_evaluated,
         },
+        "sensor_forecaster": _sensor_forecaster(models.watch if models else None),
+        "insight": models.insight if models else None,
         "hours_needed": models.hours_needed if models else None,
         "forecast_hours": len(snapshot.hours),
         "anomaly": None

@@ -1,11 +1,15 @@
 """Base entity for Foresight."""
 
+from collections.abc import Sequence
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import PredictionCoordinator
+from .coordinator import ForesightConfigEntry, PredictionCoordinator
 
 
 class ForesightEntity(CoordinatorEntity[PredictionCoordinator]):
@@ -26,3 +30,21 @@ class ForesightEntity(CoordinatorEntity[PredictionCoordinator]):
             model="Forecast and anomaly model",
             name=entry.title,
         )
+
+
+@callback
+def async_remove_unprovided(
+    hass: HomeAssistant,
+    entry: ForesightConfigEntry,
+    platform: str,
+    descriptions: Sequence[EntityDescription],
+    provided: Sequence[EntityDescription],
+) -> None:
+    """Remove entities this entry no longer provides (a limit that is no longer watched)."""
+    registry = er.async_get(hass)
+    for description in descriptions:
+        if description in provided:
+            continue
+        unique_id = f"{entry.entry_id}_{description.key}"
+        if entity_id := registry.async_get_entity_id(platform, DOMAIN, unique_id):
+            registry.async_remove(entity_id)

@@ -274,7 +274,7 @@ def _entity_hourly(
     mismatch = np.zeros(hours, dtype=bool)
     unit_changes: tuple[UnitChange, ...] = ()
     if raw.states and first_state_hour < hours:
-        times, numbers, mismatched, unit_changes = _states_as_numbers(spec, raw.states)
+        times, numbers, mismatched, unit_changes = states_as_numbers(spec, raw.states)
         if spec.cumulative:
             from_states = hourly_meter_increments(
                 times, numbers, start, hours, decrease_is_reset=spec.decrease_is_reset
@@ -304,7 +304,7 @@ def _statistics_hourly(
     return positions, np.where(consecutive, change, np.nan)
 
 
-def _states_as_numbers(
+def states_as_numbers(
     spec: EntitySpec, states: list[State]
 ) -> tuple[FloatArray, FloatArray, FloatArray, tuple[UnitChange, ...]]:
     """Times and numeric values in the entity's unit, and where a unit could not be converted.

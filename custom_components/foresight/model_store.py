@@ -31,11 +31,22 @@ _KEY_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_signing_key_lock")
 
 @dataclass(frozen=True, slots=True)
 class SavedState:
-    """What a previous run left: the forecaster and the detector's JSON state."""
+    """What a previous run left: the forecaster, and the JSON state of the rest."""
 
     forecaster: Forecaster | None
     detector: dict[str, Any] | None
     meta: dict[str, Any]
+    watch: dict[str, Any] | None = None
+    insight: dict[str, Any] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """What is kept in the JSON store (the forecaster has a file of its own)."""
+        return {
+            "detector": self.detector,
+            "meta": self.meta,
+            "watch": self.watch,
+            "insight": self.insight,
+        }
 
 
 class ModelStore:
@@ -49,6 +60,8 @@ class ModelStore:
             hass, STORAGE_VERSION, f"{DOMAIN}.{entry_id}", private=True
         )
         self._save_failed = False
+        # The JSON state as last saved: a detector update keeps the rest of it.
+        self._json: dict[str, Any] = {}
 
     async def _async_signing_key(self) -> bytes:
         """The installation's key, created on first use.
@@ -76,13 +89,18 @@ class ModelStore:
         key = await self._async_signing_key()
         state = await self._state_store.async_load() or {}
         forecaster = await self._hass.async_add_executor_job(self._read_model, key)
-        detector = state.get("detector")
-        meta = state.get("meta")
-        return SavedState(
+        detector, meta, watch, insight = (
+            state.get(name) for name in ("detector", "meta", "watch", "insight")
+        )
+        saved = SavedState(
             forecaster,
             detector if isinstance(detector, dict) else None,
             meta if isinstance(meta, dict) else {},
+            watch if isinstance(watch, dict) else None,
+            insight if isinstance(insight, dict) else None,
         )
+        self._json = saved.as_json()
+        return saved
 
     def _read_model(self, key: bytes) -> Forecaster | None:
         try:
@@ -104,15 +122,14 @@ class ModelStore:
             )
             return None
 
-    async def async_save(
-        self, forecaster: Forecaster | None, detector: dict[str, Any] | None, meta: dict[str, Any]
-    ) -> bool:
+    async def async_save(self, saved: SavedState) -> bool:
         """Save; a full or read-only disk is logged once and the models stay in memory."""
         key = await self._async_signing_key()
+        self._json = saved.as_json()
         try:
-            if forecaster is not None:
-                await self._hass.async_add_executor_job(self._write_model, forecaster, key)
-            await self._state_store.async_save({"detector": detector, "meta": meta})
+            if saved.forecaster is not None:
+                await self._hass.async_add_executor_job(self._write_model, saved.forecaster, key)
+            await self._state_store.async_save(self._json)
         except OSError as err:
             if not self._save_failed:
                 _LOGGER.error("Cannot save the model in %s: %s", self._model_path.parent, err)
@@ -125,7 +142,8 @@ class ModelStore:
         self, detector: dict[str, Any] | None, meta: dict[str, Any]
     ) -> None:
         """Save the detector's online state soon, batching frequent updates."""
-        self._state_store.async_delay_save(lambda: {"detector": detector, "meta": meta}, 60)
+        self._json = {**self._json, "detector": detector, "meta": meta}
+        self._state_store.async_delay_save(lambda: self._json, 60)
 
     def _write_model(self, forecaster: Forecaster, key: bytes) -> None:
         data = dumps(forecaster, key)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 import hashlib
 import logging
+import math
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -15,19 +16,27 @@ from .const import (
     CONF_EXCLUDED_PERIODS,
     CONF_FEATURE_ENTITIES,
     CONF_HORIZON_HOURS,
+    CONF_LIMIT,
+    CONF_LIMIT_DIRECTION,
     CONF_RETRAIN_TIME,
     CONF_SENSITIVITY,
     CONF_TARGET_ENTITY,
     CONF_TRAINING_DAYS,
+    CONF_WARNING_HOURS,
+    CONF_WARNING_PROBABILITY,
     CONF_WEATHER_ENTITY,
     DEFAULT_ENGINE,
     DEFAULT_HORIZON_HOURS,
     DEFAULT_RETRAIN_TIME,
     DEFAULT_SENSITIVITY,
     DEFAULT_TRAINING_DAYS,
+    DEFAULT_WARNING_HOURS,
+    DEFAULT_WARNING_PROBABILITY,
     ENGINES,
+    LIMIT_DIRECTIONS,
     MAX_HORIZON_HOURS,
     MAX_TRAINING_DAYS,
+    MAX_WARNING_HOURS,
     MIN_TRAINING_DAYS,
     SENSITIVITIES,
 )
@@ -50,6 +59,26 @@ class Period:
 
 
 @dataclass(frozen=True, slots=True)
+class Threshold:
+    """The limit a threshold watch warns about."""
+
+    limit: float
+    direction: str
+    warning_hours: int
+    # Percent: the warning turns on when the chance of crossing reaches it.
+    warning_probability: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The form kept in the entry's options."""
+        return {
+            CONF_LIMIT: self.limit,
+            CONF_LIMIT_DIRECTION: self.direction,
+            CONF_WARNING_HOURS: self.warning_hours,
+            CONF_WARNING_PROBABILITY: self.warning_probability,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class EntrySettings:
     """Everything an entry is configured with, validated, with defaults where invalid."""
 
@@ -63,6 +92,7 @@ class EntrySettings:
     engine: str
     horizon_hours: int
     excluded_periods: tuple[Period, ...]
+    threshold: Threshold | None = None
 
     def training_fingerprint(self) -> str:
         """Changes when a setting the saved models depend on changes (so they are refitted)."""
@@ -75,6 +105,8 @@ class EntrySettings:
             self.engine,
             self.horizon_hours,
             tuple(period.as_dict().items() for period in self.excluded_periods),
+            # The sensor forecaster's horizon follows the warning horizon.
+            self.threshold.warning_hours if self.threshold else None,
         )
         return hashlib.sha256(repr(relevant).encode()).hexdigest()[:16]
 
@@ -103,6 +135,7 @@ class EntrySettings:
                 options, CONF_HORIZON_HOURS, DEFAULT_HORIZON_HOURS, 1, MAX_HORIZON_HOURS
             ),
             excluded_periods=tuple(_periods(options.get(CONF_EXCLUDED_PERIODS))),
+            threshold=_threshold(options),
         )
 
 
@@ -151,6 +184,25 @@ def _periods(value: Any) -> list[Period]:
             continue
         periods.append(Period(dt_util.as_utc(start), dt_util.as_utc(end)))
     return periods
+
+
+def _threshold(options: Any) -> Threshold | None:
+    limit = options.get(CONF_LIMIT)
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or not math.isfinite(limit):
+        _invalid(CONF_LIMIT, limit, "no threshold watch")
+        return None
+    return Threshold(
+        limit=float(limit),
+        direction=_choice_option(options, CONF_LIMIT_DIRECTION, "above", LIMIT_DIRECTIONS),
+        warning_hours=_int_option(
+            options, CONF_WARNING_HOURS, DEFAULT_WARNING_HOURS, 1, MAX_WARNING_HOURS
+        ),
+        warning_probability=_int_option(
+            options, CONF_WARNING_PROBABILITY, DEFAULT_WARNING_PROBABILITY, 1, 99
+        ),
+    )
 
 
 def _parse_moment(value: Any) -> datetime | None:

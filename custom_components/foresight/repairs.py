@@ -18,7 +18,8 @@ from .const import CONF_FEATURE_ENTITIES, CONF_TARGET_ENTITY, DOMAIN, SUSTAINED_
 if TYPE_CHECKING:
     from .coordinator import ForesightConfigEntry
     from .options import EntrySettings
-    from .training import Models, Snapshot
+    from .prediction import Snapshot
+    from .training import Models
 
 NOT_ENOUGH_HISTORY = "not_enough_history"
 SERVING_BASELINE = "serving_baseline"

@@ -2,24 +2,26 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 import math
 from typing import Any
 
 from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
     SensorEntity,
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory
+from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
-from .coordinator import ForesightConfigEntry, PredictionCoordinator
-from .entity import ForesightEntity
+from .coordinator import ForesightConfigEntry, PredictionCoordinator, is_energy_like
+from .entity import ForesightEntity, async_remove_unprovided
 from .history import entity_spec
+from .watch import CrossingView
 
 # Entities are read-only views of coordinator data; the coordinator serialises updates.
 PARALLEL_UPDATES = 0
@@ -30,8 +32,22 @@ BASELINE = "baseline"
 
 
 def _next_hour(coordinator: PredictionCoordinator) -> dict[str, Any] | None:
-    hours = coordinator.data.hours
-    return hours[0] if hours else None
+    """The forecast an hour ahead: the sensor forecaster's step then, or the next hour."""
+    data = coordinator.data
+    if data.watch_primary and data.watch is not None and data.watch.steps:
+        steps = data.watch.steps
+        in_an_hour = (data.issued_at + timedelta(hours=1)).isoformat()
+        return next((step for step in steps if step["timestamp"] >= in_an_hour), steps[-1])
+    return data.hours[0] if data.hours else None
+
+
+def _forecast_list(coordinator: PredictionCoordinator) -> list[dict[str, Any]]:
+    """Hourly points for dashboards (a five-minute forecast is thinned to one per hour)."""
+    data = coordinator.data
+    if data.watch_primary and data.watch is not None:
+        per_hour = max(60 // data.watch.step_minutes, 1)
+        return data.watch.steps[per_hour - 1 :: per_hour][:FORECAST_ATTRIBUTE_HOURS]
+    return data.hours[:FORECAST_ATTRIBUTE_HOURS]
 
 
 def _next_hour_value(coordinator: PredictionCoordinator) -> StateType:
@@ -50,14 +66,76 @@ def _next_hour_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
         "explanation": hour["explanation"],
         "forecast": [
             {"start": h["timestamp"], "p10": h["p10"], "p50": h["p50"], "p90": h["p90"]}
-            for h in coordinator.data.hours[:FORECAST_ATTRIBUTE_HOURS]
+            for h in _forecast_list(coordinator)
         ],
     }
 
 
 def _backtest(coordinator: PredictionCoordinator) -> Any:
+    """Scores of the forecaster that serves the entry's forecasts."""
     models = coordinator.training.data
-    return models.forecaster.backtest if models and models.forecaster else None
+    if models is None:
+        return None
+    if not models.energy_like and models.watch is not None:
+        return models.watch.backtest
+    return models.forecaster.backtest if models.forecaster else None
+
+
+def _crossing(coordinator: PredictionCoordinator) -> CrossingView | None:
+    watch = coordinator.data.watch
+    return watch.crossing if watch is not None else None
+
+
+def _time_until_limit(coordinator: PredictionCoordinator) -> StateType:
+    if (crossing := _crossing(coordinator)) is None:
+        return None
+    return 0.0 if crossing.already_past else crossing.eta_p50_hours
+
+
+def _crossing_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
+    if (crossing := _crossing(coordinator)) is None:
+        return {}
+    issued = coordinator.data.issued_at
+    return {
+        "limit": crossing.limit,
+        "direction": crossing.direction,
+        "probability": crossing.probability,
+        "earliest_hours": crossing.eta_p10_hours,
+        "latest_hours": crossing.eta_p90_hours,
+        "expected_at": (
+            (issued + timedelta(hours=crossing.eta_p50_hours)).isoformat()
+            if crossing.eta_p50_hours is not None
+            else None
+        ),
+        "already_past": crossing.already_past,
+        "explanation": crossing.text,
+    }
+
+
+def _insight(coordinator: PredictionCoordinator, key: str) -> StateType:
+    insight = coordinator.data.insight
+    value = insight.get(key) if insight else None
+    return round(value, 1) if isinstance(value, int | float) else None
+
+
+def _insight_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
+    insight = coordinator.data.insight
+    if not insight:
+        return {}
+    keys = (
+        "base_load_month_ago_w",
+        "base_load_change_w",
+        "base_load_change_kwh_per_year",
+        "kwh_per_heating_degree_day",
+        "kwh_per_cooling_degree_day",
+        "trend_percent",
+        "weather_normalised",
+    )
+    return {
+        **{key: insight.get(key) for key in keys},
+        "top_hours": [hours.get("label") for hours in insight.get("top_hours") or []],
+        "explanation": insight.get("text"),
+    }
 
 
 def _finite(value: float, scale: float = 1.0, digits: int = 4) -> float | None:
@@ -119,6 +197,10 @@ class ForesightSensorEntityDescription(SensorEntityDescription):
     in_target_unit: bool = False
     # Only for meters (energy, gas, water): totals make no sense for a temperature.
     meters_only: bool = False
+    # Only where the entry watches a limit.
+    threshold_only: bool = False
+    # Only for energy entries: base load and consumption trends.
+    energy_only: bool = False
 
 
 SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
@@ -143,6 +225,41 @@ SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
         in_target_unit=True,
         meters_only=True,
         value_fn=lambda coordinator: coordinator.data.tomorrow,
+    ),
+    ForesightSensorEntityDescription(
+        key="time_until_limit",
+        translation_key="time_until_limit",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
+        threshold_only=True,
+        value_fn=_time_until_limit,
+        attributes_fn=_crossing_attributes,
+    ),
+    ForesightSensorEntityDescription(
+        key="limit_probability",
+        translation_key="limit_probability",
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        threshold_only=True,
+        value_fn=lambda coordinator: (
+            round(100 * crossing.probability, 1)
+            if (crossing := _crossing(coordinator)) is not None
+            else None
+        ),
+    ),
+    ForesightSensorEntityDescription(
+        key="base_load",
+        translation_key="base_load",
+        device_class=SensorDeviceClass.POWER,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
+        energy_only=True,
+        value_fn=lambda coordinator: _insight(coordinator, "base_load_w"),
+        attributes_fn=_insight_attributes,
     ),
     ForesightSensorEntityDescription(
         key="anomaly_score",
@@ -211,13 +328,22 @@ async def async_setup_entry(
 ) -> None:
     """Add Foresight's sensors for one entry."""
     coordinator = entry.runtime_data.predictions
-    target = entity_spec(hass, entry.runtime_data.settings.target)
+    settings = entry.runtime_data.settings
+    target = entity_spec(hass, settings.target)
     models = entry.runtime_data.training.data
     unit = target.unit or (models.quality.unit if models else None)
+    energy = is_energy_like(hass, settings.target)
+    wanted = [
+        description
+        for description in SENSORS
+        if (target.cumulative or not description.meters_only)
+        and (settings.threshold is not None or not description.threshold_only)
+        and (energy or not description.energy_only)
+    ]
+    async_remove_unprovided(hass, entry, SENSOR_DOMAIN, SENSORS, wanted)
     async_add_entities(
         ForesightSensor(coordinator, description, unit if description.in_target_unit else None)
-        for description in SENSORS
-        if target.cumulative or not description.meters_only
+        for description in wanted
     )
 
 
@@ -226,7 +352,7 @@ class ForesightSensor(ForesightEntity, SensorEntity):
 
     entity_description: ForesightSensorEntityDescription
     # Forecast lists and sentences are for the UI and automations, not for the database.
-    _unrecorded_attributes = frozenset({"forecast", "explanation"})
+    _unrecorded_attributes = frozenset({"forecast", "explanation", "top_hours"})
 
     def __init__(
         self,

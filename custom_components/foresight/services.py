@@ -1,5 +1,6 @@
 """Foresight's actions: forecasts and explanations as response data, retraining, feedback."""
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -69,8 +70,11 @@ def _loaded_entry(hass: HomeAssistant, call: ServiceCall) -> ForesightConfigEntr
     return entry
 
 
-def _hours_or_raise(entry: ForesightConfigEntry) -> list[dict[str, Any]]:
-    hours = entry.runtime_data.predictions.data.hours
+def _steps_or_raise(entry: ForesightConfigEntry) -> list[dict[str, Any]]:
+    """The entry's forecast: hours for energy, the sensor's own pace for other sensors."""
+    snapshot = entry.runtime_data.predictions.data
+    watch = snapshot.watch
+    hours = watch.steps if snapshot.watch_primary and watch is not None else snapshot.hours
     if not hours:
         raise ServiceValidationError(
             translation_domain=DOMAIN,
@@ -80,36 +84,59 @@ def _hours_or_raise(entry: ForesightConfigEntry) -> list[dict[str, Any]]:
     return hours
 
 
+def _step_minutes(entry: ForesightConfigEntry) -> int:
+    snapshot = entry.runtime_data.predictions.data
+    watch = snapshot.watch
+    return watch.step_minutes if snapshot.watch_primary and watch is not None else 60
+
+
 def _served(entry: ForesightConfigEntry) -> str | None:
     models = entry.runtime_data.training.data
-    forecaster = models.forecaster if models else None
+    if models is None:
+        return None
+    forecaster = models.watch if not models.energy_like else models.forecaster
     if forecaster is None:
         return None
     return f"baseline:{forecaster.baseline_name}" if forecaster.serves_baseline else "model"
 
 
+def _extras(entry: ForesightConfigEntry) -> dict[str, Any]:
+    """The limit's outlook and the energy insight, where the entry has them."""
+    snapshot = entry.runtime_data.predictions.data
+    extras: dict[str, Any] = {}
+    if snapshot.watch is not None and snapshot.watch.crossing is not None:
+        extras["limit"] = asdict(snapshot.watch.crossing)
+    if snapshot.insight is not None:
+        extras["insight"] = snapshot.insight
+    return extras
+
+
 async def _async_get_forecast(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call)
-    hours = _hours_or_raise(entry)
-    limit = call.data.get(ATTR_HOURS, len(hours))
+    steps = _steps_or_raise(entry)
+    minutes = _step_minutes(entry)
+    limit = call.data.get(ATTR_HOURS, len(steps)) * 60 // minutes
     snapshot = entry.runtime_data.predictions.data
     return {
         "entity_id": entry.runtime_data.settings.target,
         "issued_at": snapshot.issued_at.isoformat(),
         "served": _served(entry),
-        "forecast": cast("list[JsonValueType]", hours[:limit]),
+        "resolution_minutes": minutes,
+        "forecast": cast("list[JsonValueType]", steps[:limit]),
+        **_extras(entry),
     }
 
 
 async def _async_explain(call: ServiceCall) -> ServiceResponse:
     entry = _loaded_entry(call.hass, call)
-    hours = _hours_or_raise(entry)
+    hours = _steps_or_raise(entry)
     moment = call.data.get(ATTR_TIMESTAMP)
-    wanted = (
-        dt_util.as_utc(moment).replace(minute=0, second=0, microsecond=0).isoformat()
-        if moment is not None
-        else hours[0]["timestamp"]
-    )
+    minutes = _step_minutes(entry)
+    wanted = hours[0]["timestamp"]
+    if moment is not None:
+        moment = dt_util.as_utc(moment)
+        start = moment.replace(minute=moment.minute - moment.minute % minutes)
+        wanted = start.replace(second=0, microsecond=0).isoformat()
     record = next((hour for hour in hours if hour["timestamp"] == wanted), None)
     if record is None:
         raise ServiceValidationError(
@@ -131,6 +158,7 @@ async def _async_explain(call: ServiceCall) -> ServiceResponse:
             "score": anomaly.score,
             "explanation": anomaly.text,
         },
+        **_extras(entry),
     }
 
 

@@ -4,28 +4,28 @@ Everything here runs in an executor thread (it calls pandas, NumPy and maybe sci
 what it returns is made of plain Python values so entities can read it in the event loop.
 """
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 import logging
-import math
 import threading
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
-
-import numpy as np
 
 from .ml.anomaly import (
     AnomalyDetector,
     AnomalySettings,
-    AnomalyStatus,
     fit_energy_detector,
     fit_sensor_detector,
     restore_detector,
 )
 from .ml.forecast import Forecaster, ForecastSettings, NotEnoughHistoryError, train_forecaster
+from .ml.insight import energy_insight
 from .ml.optional import sklearn_available
 from .ml.quality import DataQuality
+from .ml.watch import SensorForecaster, WatchSettings
+from .model_store import SavedState
+from .prediction import AnomalyView
 from .training_executor import TrainingStoppedError
+from .watch import fit_watch
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +46,19 @@ class FitSettings:
     # Energy and power are judged against an hourly profile; other sensors by their own
     # recent behaviour.
     energy_like: bool
+    # How far the sensor forecaster reaches; None: the entry has none (energy, no limit).
+    watch_horizon_hours: int | None = None
+    unit: str = ""
+    # The feature that is an outdoor temperature, for weather-normalised insight.
+    temperature_column: str | None = None
+
+    def watch_settings(self) -> WatchSettings:
+        """Settings of the sensor forecaster."""
+        return WatchSettings(
+            time_zone=self.time_zone,
+            horizon_hours=self.watch_horizon_hours or 1,
+            unit=self.unit,
+        )
 
     def forecast_settings(self) -> ForecastSettings:
         """Settings of the forecast engine."""
@@ -66,20 +79,6 @@ class FitSettings:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class AnomalyView:
-    """The anomaly verdict as plain values."""
-
-    # None until an hour has been scored since the last training or restart.
-    score: float | None
-    is_anomaly: bool
-    since: datetime | None
-    kind: str | None
-    text: str
-    expected: float | None
-    actual: float | None
-
-
 @dataclass(slots=True)
 class Models:
     """An entry's trained models and what they were trained on."""
@@ -96,6 +95,12 @@ class Models:
     last_anomaly: AnomalyView | None = None
     # Identifies the settings the models were trained with (see EntrySettings).
     fingerprint: str = ""
+    # Forecasts at the sensor's own pace (non-energy sensors, and any entry with a limit).
+    watch: SensorForecaster | None = None
+    # Base load, weather-normalised trend and busiest hours of an energy entry (plain data).
+    insight: dict[str, Any] | None = None
+    # Energy gets hourly day-ahead forecasts; any other sensor is forecast by ``watch``.
+    energy_like: bool = True
 
 
 def fit_models(
@@ -103,8 +108,11 @@ def fit_models(
     quality: DataQuality,
     settings: FitSettings,
     stopping: threading.Event | None = None,
+    samples: pd.DataFrame | None = None,
 ) -> Models:
-    """Fit the forecaster and the anomaly detector on an entry's history.
+    """Fit the forecaster, the anomaly detector, and what the entry adds, on its history.
+
+    ``samples`` are the target's own readings, for the sensor forecaster.
 
     Raises:
         TrainingStoppedError: ``stopping`` was set before a stage began.
@@ -119,6 +127,11 @@ def fit_models(
         return Models(quality, hours_needed=err.hours_needed, sklearn_missing=sklearn_missing)
     _check_stopping(stopping)
     detector = _fit_detector(frame, fit)
+    _check_stopping(stopping)
+    watch = None
+    if settings.watch_horizon_hours is not None:
+        watch = fit_watch(samples, frame, settings.watch_settings())
+    insight = _insight(frame, settings, now) if settings.energy_like else None
     return Models(
         quality,
         forecaster=forecaster,
@@ -126,7 +139,22 @@ def fit_models(
         trained_at=now,
         sklearn_missing=sklearn_missing,
         last_scored_hour=_last_hour(frame),
+        watch=watch,
+        insight=insight,
+        energy_like=settings.energy_like,
     )
+
+
+def _insight(frame: pd.DataFrame, settings: FitSettings, now: datetime) -> dict[str, Any]:
+    import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
+
+    column = settings.temperature_column
+    return energy_insight(
+        frame,
+        time_zone=settings.time_zone,
+        now=pd.Timestamp(now),
+        temperature_column=column if column in frame.columns else None,
+    ).to_dict()
 
 
 def _check_stopping(stopping: threading.Event | None) -> None:
@@ -148,18 +176,21 @@ def _last_hour(frame: pd.DataFrame) -> datetime | None:
     return known[-1].to_pydatetime() if len(known) else None
 
 
-def restore_models(
-    forecaster: Forecaster | None,
-    detector_state: dict[str, Any] | None,
-    meta: dict[str, Any],
-    fingerprint: str,
-) -> Models | None:
-    """Rebuild saved models (their detector from JSON).
+def restore_models(saved: SavedState, fingerprint: str) -> Models | None:
+    """Rebuild saved models (their detector and sensor forecaster from JSON).
 
     None if nothing usable was saved, or if it was trained with other settings.
     """
+    forecaster, detector_state, meta = saved.forecaster, saved.detector, saved.meta
     if forecaster is None or meta.get("fingerprint") != fingerprint:
         return None
+    watch = None
+    if saved.watch is not None:
+        try:
+            watch = SensorForecaster.from_dict(saved.watch)
+        except ValueError as err:
+            _LOGGER.warning("Saved sensor forecaster was not usable (%s); retraining", err)
+            return None
     detector: AnomalyDetector | None = None
     if detector_state is not None:
         try:
@@ -177,6 +208,9 @@ def restore_models(
         trained_at=_parse(meta.get("trained_at")),
         last_scored_hour=_parse(meta.get("last_scored_hour")),
         fingerprint=fingerprint,
+        watch=watch,
+        insight=saved.insight,
+        energy_like=meta.get("energy_like") is not False,
     )
 
 
@@ -198,6 +232,7 @@ def models_meta(models: Models) -> dict[str, Any]:
     quality = models.quality
     return {
         "fingerprint": models.fingerprint,
+        "energy_like": models.energy_like,
         "trained_at": models.trained_at.isoformat() if models.trained_at else None,
         "last_scored_hour": (
             models.last_scored_hour.isoformat() if models.last_scored_hour else None
@@ -213,119 +248,3 @@ def models_meta(models: Models) -> dict[str, Any]:
             "unit": quality.unit,
         },
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What the entities and actions show, as plain Python values."""
-
-    issued_at: datetime
-    hours: list[dict[str, Any]] = field(default_factory=list)
-    today_remaining: float | None = None
-    tomorrow: float | None = None
-    anomaly: AnomalyView | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PredictionInputs:
-    """What a prediction needs besides the models and the recent history."""
-
-    now: datetime
-    unit: str
-    horizon_hours: int
-    # Friendly names of the feature sensors, for explanations.
-    labels: dict[str, str] = field(default_factory=dict)
-    # A forecast of one feature column (the weather's hourly temperature), as (hour, value).
-    future_column: str | None = None
-    future_rows: list[tuple[datetime, float]] = field(default_factory=list)
-
-
-def predict(
-    models: Models, frame: pd.DataFrame, inputs: PredictionInputs
-) -> tuple[Snapshot, dict[str, Any] | None]:
-    """Forecast from ``inputs.now`` and judge the hours completed since the last call.
-
-    Returns the snapshot as plain data, and the detector's state to save.
-    """
-    import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
-
-    anomaly = _score_new_hours(models, frame, inputs.unit)
-    detector_state = models.detector.to_dict() if models.detector is not None else None
-    if models.forecaster is None:
-        return Snapshot(issued_at=inputs.now, anomaly=anomaly), detector_state
-    future = None
-    if inputs.future_column and inputs.future_rows:
-        future = pd.DataFrame(
-            {inputs.future_column: [value for _, value in inputs.future_rows]},
-            index=pd.DatetimeIndex([moment for moment, _ in inputs.future_rows]),
-        )
-    forecast = models.forecaster.predict(
-        frame, pd.Timestamp(inputs.now), future_features=future, hours=inputs.horizon_hours
-    )
-    hours = forecast.as_records()
-    for index, record in enumerate(hours):
-        record["explanation"] = forecast.explain(index, inputs.unit, inputs.labels)
-    time_zone = ZoneInfo(forecast.time_zone)
-    local_days = forecast.timestamps.tz_convert(time_zone).date
-    today = inputs.now.astimezone(time_zone).date()
-    snapshot = Snapshot(
-        issued_at=inputs.now,
-        hours=hours,
-        today_remaining=_total(forecast.p50, local_days == today),
-        tomorrow=_total(forecast.p50, local_days == today + timedelta(days=1), whole_day=True),
-        anomaly=anomaly,
-    )
-    return snapshot, detector_state
-
-
-def _total(values: np.ndarray, mask: np.ndarray, *, whole_day: bool = False) -> float | None:
-    """Sum of the forecast over the masked hours; None when the horizon does not cover them."""
-    if not mask.any() or (whole_day and mask.sum() < 23):
-        return None
-    return round(float(values[mask].sum()), 3)
-
-
-def _score_new_hours(models: Models, frame: pd.DataFrame, unit: str) -> AnomalyView | None:
-    """Judge the hours completed since the last call; the last verdict if there are none."""
-    import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
-
-    detector = models.detector
-    if detector is None:
-        return None
-    status: AnomalyStatus | None = None
-    last = models.last_scored_hour
-    new = frame.index > pd.Timestamp(last) if last is not None else np.ones(len(frame), bool)
-    for moment, value in frame.loc[new, "target"].items():
-        status = detector.update(moment.to_pydatetime(), float(value))
-        models.last_scored_hour = moment.to_pydatetime()
-    if status is not None:
-        models.last_anomaly = _view(status, unit, detector.settings.time_zone)
-    elif models.last_anomaly is None:
-        # Right after training nothing new was scored: the alarm state is known, the score not.
-        models.last_anomaly = AnomalyView(
-            score=None,
-            is_anomaly=detector.is_anomaly,
-            since=None,
-            kind=None,
-            text="Nothing unusual." if not detector.is_anomaly else "",
-            expected=None,
-            actual=None,
-        )
-    return models.last_anomaly
-
-
-def _view(status: AnomalyStatus, unit: str, time_zone: str) -> AnomalyView:
-    explanation = status.explanation
-    return AnomalyView(
-        score=round(status.score, 3),
-        is_anomaly=status.is_anomaly,
-        since=status.since,
-        kind=str(explanation.kind) if explanation else None,
-        text=status.describe(unit=unit, time_zone=time_zone),
-        expected=_finite(explanation.expected) if explanation else None,
-        actual=_finite(explanation.actual) if explanation else None,
-    )
-
-
-def _finite(value: float | None) -> float | None:
-    return round(value, 3) if value is not None and math.isfinite(value) else None

@@ -11,7 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 import yaml
 
-from custom_components.foresight.training import AnomalyView, Snapshot
+from custom_components.foresight.prediction import AnomalyView, Snapshot
 
 from .conftest import NOW
 

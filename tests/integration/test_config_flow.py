@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from homeassistant.config_entries import SOURCE_USER
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -90,6 +90,9 @@ async def test_reconfigure_changes_features_and_reloads(
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
     assert init_integration.data == {CONF_TARGET_ENTITY: TARGET}
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.runtime_data.settings.features == ()
 
 
 async def test_reconfigure_errors_and_conflicts(

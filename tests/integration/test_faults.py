@@ -24,7 +24,7 @@ from custom_components.foresight.const import (
     DOMAIN,
 )
 from custom_components.foresight.diagnostics import async_get_config_entry_diagnostics
-from custom_components.foresight.model_store import ModelStore
+from custom_components.foresight.model_store import ModelStore, SavedState
 
 from .home import METER_ATTRIBUTES, TARGET
 
@@ -124,9 +124,8 @@ async def test_saved_anomaly_state_that_is_not_usable_is_relearnt(
     hass: HomeAssistant, init_integration: MockConfigEntry, caplog: pytest.LogCaptureFixture
 ) -> None:
     models = init_integration.runtime_data.training.data
-    restored = training.restore_models(
-        models.forecaster, {"kind": "martian"}, training.models_meta(models), models.fingerprint
-    )
+    saved = SavedState(models.forecaster, {"kind": "martian"}, training.models_meta(models))
+    restored = training.restore_models(saved, models.fingerprint)
     assert restored is not None
     assert restored.detector is None
     assert "Saved anomaly state was not usable" in caplog.text

@@ -19,7 +19,7 @@ from custom_components.foresight.const import (
     CONF_TARGET_ENTITY,
     DOMAIN,
 )
-from custom_components.foresight.training import AnomalyView, Snapshot
+from custom_components.foresight.prediction import AnomalyView, Snapshot
 
 from .conftest import NOW
 from .home import OUTDOOR, OUTDOOR_ATTRIBUTES, TARGET, seed_home

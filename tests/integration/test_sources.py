@@ -22,8 +22,8 @@ from custom_components.foresight.const import (
     DOMAIN,
 )
 from custom_components.foresight.history import HistoryRequest, async_read_history, entity_spec
+from custom_components.foresight.prediction import predict
 from custom_components.foresight.sources import async_calendar_periods
-from custom_components.foresight.training import predict
 
 from .conftest import NOW
 from .home import OUTDOOR, TARGET

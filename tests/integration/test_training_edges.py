@@ -7,6 +7,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.foresight import sources, training
+from custom_components.foresight.model_store import SavedState
 
 from .home import OUTDOOR
 
@@ -19,13 +20,17 @@ def test_saved_meta_edited_by_hand_is_tolerated(init_integration: MockConfigEntr
         "trained_at": "yesterday",
         "last_scored_hour": 12,
     }
-    restored = training.restore_models(models.forecaster, None, meta, models.fingerprint)
+    saved = SavedState(models.forecaster, None, meta)
+    restored = training.restore_models(saved, models.fingerprint)
     assert restored is not None
     assert restored.quality.source == "saved"
     assert restored.trained_at is None
     assert restored.last_scored_hour is None
     # A model trained with other settings is not restored.
-    assert training.restore_models(models.forecaster, None, meta, "other settings") is None
+    assert training.restore_models(saved, "other settings") is None
+    # A sensor forecaster that cannot be read means retraining, not a half-restored entry.
+    broken = SavedState(models.forecaster, None, meta, watch={"format": "martian"})
+    assert training.restore_models(broken, models.fingerprint) is None
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,171 @@
+"""Executor-side work of a prediction: forecast, score the new hours, return plain data.
+
+Everything here runs in an executor thread; what it returns is made of plain Python values so
+entities can read it in the event loop.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import math
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from .ml.anomaly import AnomalyStatus
+from .options import Threshold
+from .watch import WatchView, watch_view
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .training import Models
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyView:
+    """The anomaly verdict as plain values."""
+
+    # None until an hour has been scored since the last training or restart.
+    score: float | None
+    is_anomaly: bool
+    since: datetime | None
+    kind: str | None
+    text: str
+    expected: float | None
+    actual: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the entities and actions show, as plain Python values."""
+
+    issued_at: datetime
+    hours: list[dict[str, Any]] = field(default_factory=list)
+    today_remaining: float | None = None
+    tomorrow: float | None = None
+    anomaly: AnomalyView | None = None
+    watch: WatchView | None = None
+    # The watch's forecast is the entry's forecast (a sensor other than energy).
+    watch_primary: bool = False
+    insight: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PredictionInputs:
+    """What a prediction needs besides the models and the recent history."""
+
+    now: datetime
+    unit: str
+    horizon_hours: int
+    # Friendly names of the feature sensors, for explanations.
+    labels: dict[str, str] = field(default_factory=dict)
+    # A forecast of one feature column (the weather's hourly temperature), as (hour, value).
+    future_column: str | None = None
+    future_rows: list[tuple[datetime, float]] = field(default_factory=list)
+    threshold: Threshold | None = None
+
+
+def predict(
+    models: Models,
+    frame: pd.DataFrame,
+    inputs: PredictionInputs,
+    samples: pd.DataFrame | None = None,
+) -> tuple[Snapshot, dict[str, Any] | None]:
+    """Forecast from ``inputs.now`` and judge the hours completed since the last call.
+
+    ``samples`` are the target's recent readings, for the sensor forecaster.
+    Returns the snapshot as plain data, and the detector's state to save.
+    """
+    import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
+
+    anomaly = _score_new_hours(models, frame, inputs.unit)
+    detector_state = models.detector.to_dict() if models.detector is not None else None
+    if models.forecaster is None:
+        return Snapshot(issued_at=inputs.now, anomaly=anomaly), detector_state
+    watch = None
+    if models.watch is not None:
+        # A forecaster trained on hourly history (too few readings) continues from it.
+        recent = frame[["target"]]
+        if samples is not None and models.watch.step < pd.Timedelta(hours=1):
+            recent = samples
+        watch = watch_view(models.watch, recent, inputs.now, inputs.threshold, inputs.unit)
+    future = None
+    if inputs.future_column and inputs.future_rows:
+        future = pd.DataFrame(
+            {inputs.future_column: [value for _, value in inputs.future_rows]},
+            index=pd.DatetimeIndex([moment for moment, _ in inputs.future_rows]),
+        )
+    forecast = models.forecaster.predict(
+        frame, pd.Timestamp(inputs.now), future_features=future, hours=inputs.horizon_hours
+    )
+    hours = forecast.as_records()
+    for index, record in enumerate(hours):
+        record["explanation"] = forecast.explain(index, inputs.unit, inputs.labels)
+    time_zone = ZoneInfo(forecast.time_zone)
+    local_days = forecast.timestamps.tz_convert(time_zone).date
+    today = inputs.now.astimezone(time_zone).date()
+    snapshot = Snapshot(
+        issued_at=inputs.now,
+        hours=hours,
+        today_remaining=_total(forecast.p50, local_days == today),
+        tomorrow=_total(forecast.p50, local_days == today + timedelta(days=1), whole_day=True),
+        anomaly=anomaly,
+        watch=watch,
+        watch_primary=watch is not None and not models.energy_like,
+        insight=models.insight,
+    )
+    return snapshot, detector_state
+
+
+def _total(values: np.ndarray, mask: np.ndarray, *, whole_day: bool = False) -> float | None:
+    """Sum of the forecast over the masked hours; None when the horizon does not cover them."""
+    if not mask.any() or (whole_day and mask.sum() < 23):
+        return None
+    return round(float(values[mask].sum()), 3)
+
+
+def _score_new_hours(models: Models, frame: pd.DataFrame, unit: str) -> AnomalyView | None:
+    """Judge the hours completed since the last call; the last verdict if there are none."""
+    import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
+
+    detector = models.detector
+    if detector is None:
+        return None
+    status: AnomalyStatus | None = None
+    last = models.last_scored_hour
+    new = frame.index > pd.Timestamp(last) if last is not None else np.ones(len(frame), bool)
+    for moment, value in frame.loc[new, "target"].items():
+        status = detector.update(moment.to_pydatetime(), float(value))
+        models.last_scored_hour = moment.to_pydatetime()
+    if status is not None:
+        models.last_anomaly = _view(status, unit, detector.settings.time_zone)
+    elif models.last_anomaly is None:
+        # Right after training nothing new was scored: the alarm state is known, the score not.
+        models.last_anomaly = AnomalyView(
+            score=None,
+            is_anomaly=detector.is_anomaly,
+            since=None,
+            kind=None,
+            text="Nothing unusual." if not detector.is_anomaly else "",
+            expected=None,
+            actual=None,
+        )
+    return models.last_anomaly
+
+
+def _view(status: AnomalyStatus, unit: str, time_zone: str) -> AnomalyView:
+    explanation = status.explanation
+    return AnomalyView(
+        score=round(status.score, 3),
+        is_anomaly=status.is_anomaly,
+        since=status.since,
+        kind=str(explanation.kind) if explanation else None,
+        text=status.describe(unit=unit, time_zone=time_zone),
+        expected=_finite(explanation.expected) if explanation else None,
+        actual=_finite(explanation.actual) if explanation else None,
+    )
+
+
+def _finite(value: float | None) -> float | None:
+    return round(value, 3) if value is not None and math.isfinite(value) else None
