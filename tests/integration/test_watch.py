@@ -17,9 +17,13 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
     async_mock_service,
 )
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
 from custom_components.foresight.const import (
@@ -162,7 +166,7 @@ async def test_a_limit_that_is_not_in_reach_gives_no_warning(
 
 
 async def test_a_sensor_forecast_comes_at_its_own_pace(
-    hass: HomeAssistant, freezer_history: None
+    hass: HomeAssistant, freezer_history: None, hass_client: ClientSessionGenerator
 ) -> None:
     entry = _entry()
     await _setup(hass, entry)
@@ -185,6 +189,11 @@ async def test_a_sensor_forecast_comes_at_its_own_pace(
     assert first["explanation"].startswith("Expected ")
     next_hour = hass.states.get("sensor.freezer_forecast_next_hour")
     assert next_hour.state == str(response["forecast"][11]["p50"])
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["sensor_forecaster"]["step_minutes"] == 5
+    assert diagnostics["sensor_forecaster"]["model_mae"] >= 0
+    assert diagnostics["insight"] is None
 
     explained = await hass.services.async_call(
         DOMAIN,
