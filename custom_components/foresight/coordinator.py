@@ -165,6 +165,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
                     entity_spec(self.hass, self.settings.target),
                     end - SAMPLES_TRAINING,
                     end,
+                    tuple(entity_spec(self.hass, f) for f in self.settings.features),
                 )
             executor = training_executor(self.hass)
             try:
@@ -299,7 +300,7 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         samples = None
         if models.watch is not None:
             samples = await async_read_samples(
-                self.hass, request.target, now - SAMPLES_PREDICTION, now
+                self.hass, request.target, now - SAMPLES_PREDICTION, now, request.features
             )
         async with self.config_entry.runtime_data.detector_lock:
             snapshot, detector_state = await self.hass.async_add_executor_job(

@@ -86,7 +86,7 @@ def predict(
     watch = None
     if models.watch is not None:
         # A forecaster trained on hourly history (too few readings) continues from it.
-        recent = frame[["target"]]
+        recent = frame[["target", *models.watch.settings.feature_columns]]
         if samples is not None and models.watch.step < pd.Timedelta(hours=1):
             recent = samples
         watch = watch_view(models.watch, recent, inputs.now, inputs.threshold, inputs.unit)

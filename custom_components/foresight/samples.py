@@ -20,37 +20,51 @@ if TYPE_CHECKING:
 
 
 async def async_read_samples(
-    hass: HomeAssistant, spec: EntitySpec, start: datetime, end: datetime
+    hass: HomeAssistant,
+    target: EntitySpec,
+    start: datetime,
+    end: datetime,
+    features: tuple[EntitySpec, ...] = (),
 ) -> pd.DataFrame:
-    """Numeric readings of one entity between two moments, in its current unit.
+    """Numeric readings of the target and its features between two moments, in their units.
 
-    Returns a frame indexed by UTC time with a ``target`` column; readings that are not
-    numbers (``unavailable``, text) or are in a unit that cannot be converted are left out.
+    Returns a frame indexed by UTC time with a ``target`` column and one column per feature
+    (named by entity id), one row per reading of any of them (the others NaN there);
+    readings that are not numbers (``unavailable``, text) or are in a unit that cannot be
+    converted are left out.
     """
+    specs = (target, *features)
     states = await get_instance(hass).async_add_executor_job(
-        _read_states, hass, spec.entity_id, start, end
+        _read_states, hass, [spec.entity_id for spec in specs], start, end
     )
-    return await hass.async_add_executor_job(_as_frame, spec, states)
+    return await hass.async_add_executor_job(_as_frame, specs, states)
 
 
 def _read_states(
-    hass: HomeAssistant, entity_id: str, start: datetime, end: datetime
-) -> list[State]:
+    hass: HomeAssistant, entity_ids: list[str], start: datetime, end: datetime
+) -> dict[str, list[State]]:
     states = get_significant_states(
         hass,
         start,
         end,
-        [entity_id],
+        entity_ids,
         include_start_time_state=True,
         significant_changes_only=False,
     )
-    return [state for state in states.get(entity_id, []) if isinstance(state, State)]
+    return {
+        entity_id: [state for state in states.get(entity_id, []) if isinstance(state, State)]
+        for entity_id in entity_ids
+    }
 
 
-def _as_frame(spec: EntitySpec, states: list[State]) -> pd.DataFrame:
+def _as_frame(specs: tuple[EntitySpec, ...], states: dict[str, list[State]]) -> pd.DataFrame:
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
-    times, values, _, _ = states_as_numbers(spec, states)
-    known = np.isfinite(values)
-    index = pd.to_datetime(times[known], unit="s", utc=True)
-    return pd.DataFrame({"target": values[known]}, index=pd.DatetimeIndex(index))
+    columns = []
+    for number, spec in enumerate(specs):
+        times, values, _, _ = states_as_numbers(spec, states[spec.entity_id])
+        known = np.isfinite(values)
+        index = pd.DatetimeIndex(pd.to_datetime(times[known], unit="s", utc=True))
+        name = "target" if number == 0 else spec.entity_id
+        columns.append(pd.Series(values[known], index=index, name=name).groupby(level=0).mean())
+    return pd.concat(columns, axis=1).sort_index()

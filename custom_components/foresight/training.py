@@ -57,6 +57,7 @@ class FitSettings:
         return WatchSettings(
             time_zone=self.time_zone,
             horizon_hours=self.watch_horizon_hours or 1,
+            feature_columns=self.feature_columns,
             unit=self.unit,
         )
 

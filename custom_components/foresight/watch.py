@@ -62,7 +62,7 @@ def fit_watch(
     candidates = []
     if samples is not None and len(samples) >= MIN_SAMPLES:
         candidates.append(samples)
-    candidates.append(hourly[["target", "excluded"]])
+    candidates.append(hourly[["target", "excluded", *settings.feature_columns]])
     for frame in candidates:
         try:
             return fit_sensor_forecaster(frame, settings)

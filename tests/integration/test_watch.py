@@ -28,6 +28,7 @@ import yaml
 
 from custom_components.foresight.const import (
     CONF_ENGINE,
+    CONF_FEATURE_ENTITIES,
     CONF_LIMIT,
     CONF_LIMIT_DIRECTION,
     CONF_TARGET_ENTITY,
@@ -337,3 +338,33 @@ async def test_the_irrigation_automation_waters_before_the_soil_is_dry(
         await hass.async_block_till_done()
 
     assert [call.data["entity_id"] for call in watering] == [["switch.garden_irrigation"]]
+
+
+DOOR = "sensor.freezer_door_open"
+
+
+async def test_a_feature_sensor_explains_the_sensor_forecast(
+    hass: HomeAssistant, freezer_history: None
+) -> None:
+    # A door sensor reporting 1 while open (since DOOR_OPEN) and 0 while shut.
+    moment = NOW - timedelta(days=3)
+    while moment <= NOW:
+        hass.states.async_set(
+            DOOR, "1" if moment >= DOOR_OPEN else "0", {}, timestamp=moment.timestamp()
+        )
+        moment += FIVE_MINUTES
+    await async_wait_recording_done(hass)
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Freezer",
+        unique_id=FREEZER,
+        data={CONF_TARGET_ENTITY: FREEZER, CONF_FEATURE_ENTITIES: [DOOR]},
+        options={CONF_ENGINE: "numpy", **_warning_options(-12.0)},
+    )
+    await _setup(hass, entry)
+
+    watch = entry.runtime_data.training.data.watch
+    assert watch.settings.feature_columns == (DOOR,)
+    steps = entry.runtime_data.predictions.data.watch.steps
+    assert f"exogenous:{DOOR}" in steps[0]["contributions"]
+    assert hass.states.get("binary_sensor.freezer_limit_warning").state == "on"
