@@ -7,7 +7,10 @@ Usage::
 For each scenario a synthetic home (``tests/ml/insight_home.py``: known base load, base-load
 step, kWh per heating/cooling degree-day and weekday evening peak) is built with each seed and
 analysed with :func:`energy_insight`; the JSON gives, per figure, the truth, the mean estimate,
-the smallest and largest estimate and the largest error over the seeds. ``--real`` adds what
+the smallest and largest estimate and the largest error over the seeds. ``synthetic_home``
+checks the base load on the project's other synthetic home (:mod:`..ml.synthetic`, whose
+heating depends on occupancy, so it does not follow the hour's degree-days uniformly) against
+its 250 W base, in a February window and month by month over a year. ``--real`` adds what
 the insight says about the UCI household near Paris (no temperature, no truth) and the Sydney
 "hotgym" (daily temperatures) at a few dates (data fetched by :mod:`bench.datasets`).
 """
@@ -26,6 +29,7 @@ import pandas as pd
 from bench.datasets import Dataset, fetch_hotgym, fetch_household
 from bench.insight_home import cold_then_mild, insight_home
 from custom_components.foresight.ml.insight import EnergyInsight, energy_insight
+from custom_components.foresight.ml.synthetic import synthetic_home
 
 DAY_KWH_PER_W = 24.0 / 1000.0
 
@@ -183,6 +187,122 @@ def run_scenario(scenario: Scenario, seeds: int) -> dict[str, Any]:
     return result
 
 
+SYNTHETIC_BASE_W = 250.0
+"""``ml.synthetic.synthetic_home``'s base load (0.25 kWh per hour, +-10 W random walk)."""
+NO_HEATING_C = 100.0
+"""A yearly mean temperature at which ``synthetic_home`` never heats (same random draws)."""
+
+
+def _synthetic_home_cases(
+    seed: int,
+) -> list[tuple[str, pd.DataFrame, pd.DataFrame, str, pd.Timestamp]]:
+    """The February window of the issue and the first of each month of a year-long frame.
+
+    Each case has the home and its twin without heating (same seed, same random draws).
+    """
+    end = pd.Timestamp("2026-03-02", tz="UTC")
+    winter, winter_twin = (
+        synthetic_home(36, start="2026-01-25", seed=seed, gap_fraction=0.0, mean_temperature_c=c)
+        for c in (10.0, NO_HEATING_C)
+    )
+    cases = [
+        (
+            "february_35_days",
+            winter[winter.index < end],
+            winter_twin[winter_twin.index < end],
+            "US/Pacific",
+            pd.Timestamp("2026-03-02 00:30", tz="UTC"),
+        )
+    ]
+    year, year_twin = (
+        synthetic_home(400, start="2025-01-06", seed=seed, mean_temperature_c=c)
+        for c in (10.0, NO_HEATING_C)
+    )
+    cases.extend(
+        (f"year {month:%Y-%m}", year, year_twin, "Europe/Berlin", month)
+        for month in pd.date_range("2025-03-01", "2026-02-01", freq="MS", tz="Europe/Berlin")
+    )
+    return cases
+
+
+def run_synthetic_home(seeds: int) -> dict[str, Any]:
+    """Base load on ``ml.synthetic.synthetic_home`` (heating that depends on occupancy).
+
+    Truth: its base load parameter (250 W) and no change; for reference also what the same
+    analysis says on the same home without heating (the weather-free 10th percentile).
+    """
+    per_seed: dict[str, Any] = {}
+    rows: list[tuple[str, float | None, float | None, float | None, float | None, bool]] = []
+    for seed in range(seeds):
+        seed_rows = []
+        for name, frame, twin, zone, now in _synthetic_home_cases(seed):
+            found = energy_insight(
+                frame, time_zone=zone, now=now, temperature_column="outdoor_temp"
+            )
+            reference = energy_insight(
+                twin, time_zone=zone, now=now, temperature_column="outdoor_temp"
+            )
+            row = (
+                name,
+                found.base_load_w,
+                found.base_load_month_ago_w,
+                found.base_load_change_w,
+                reference.base_load_w,
+                found.base_load_weather_corrected,
+            )
+            rows.append(row)
+            seed_rows.append(row)
+        february = seed_rows[0]
+        year_bases = [row[1] for row in seed_rows[1:] if row[1] is not None]
+        year_changes = [abs(row[3]) for row in seed_rows[1:] if row[3] is not None]
+        per_seed[str(seed)] = {
+            "february_base_load_w": february[1],
+            "february_month_ago_w": february[2],
+            "february_change_w": february[3],
+            "february_without_heating_w": february[4],
+            "year_base_load_w_min_max": [min(year_bases), max(year_bases)] if year_bases else None,
+            "year_largest_abs_change_w": max(year_changes) if year_changes else None,
+        }
+    bases = np.array([value for row in rows for value in row[1:3] if value is not None])
+    changes = np.array([row[3] for row in rows if row[3] is not None])
+    plain = np.array([row[4] for row in rows if row[4] is not None])
+    apart = np.array([row[1] - row[4] for row in rows if row[1] is not None and row[4] is not None])
+    return {
+        "notes": (
+            "ml.synthetic.synthetic_home, heating 0.09 kWh/h per degC below 16 degC x "
+            "(0.6 + 0.4 x occupancy): February window (35 days, US/Pacific) and the first "
+            "of each month of a year (Europe/Berlin)"
+        ),
+        "seeds": seeds,
+        "windows": len(rows),
+        "truth_base_load_w": SYNTHETIC_BASE_W,
+        "base_load_w": {
+            "mean": round(float(np.mean(bases)), 1),
+            "min": round(float(np.min(bases)), 1),
+            "max": round(float(np.max(bases)), 1),
+            "median_abs_error_percent": round(
+                float(np.median(np.abs(bases - SYNTHETIC_BASE_W))) / SYNTHETIC_BASE_W * 100, 1
+            ),
+            "within_25_percent": int(np.sum(np.abs(bases - SYNTHETIC_BASE_W) <= 62.5)),
+            "values": int(bases.size),
+            "negative": int(np.sum(bases < 0)),
+        },
+        "without_heating_base_load_w_mean": round(float(np.mean(plain)), 1),
+        "minus_without_heating_w": {
+            "mean": round(float(np.mean(apart)), 1),
+            "median_abs": round(float(np.median(np.abs(apart))), 1),
+            "largest_abs": round(float(np.max(np.abs(apart))), 1),
+        },
+        "change_w": {
+            "truth": 0.0,
+            "rms": round(float(np.sqrt(np.mean(changes**2))), 1),
+            "largest_abs": round(float(np.max(np.abs(changes))), 1),
+        },
+        "weather_corrected": sum(row[5] for row in rows),
+        "per_seed": per_seed,
+    }
+
+
 def _read(dataset: Dataset) -> pd.DataFrame:
     table = pd.read_csv(dataset.csv, parse_dates=[dataset.timestamp_col])
     local = pd.DatetimeIndex(table[dataset.timestamp_col]).tz_localize(
@@ -221,7 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--real", action="store_true", help="also run on real data")
     args = parser.parse_args(argv)
     report: dict[str, Any] = {
-        "synthetic": {scenario.name: run_scenario(scenario, args.seeds) for scenario in SCENARIOS}
+        "synthetic": {scenario.name: run_scenario(scenario, args.seeds) for scenario in SCENARIOS},
+        "synthetic_home": run_synthetic_home(args.seeds),
     }
     if args.real:
         report["real"] = run_real()

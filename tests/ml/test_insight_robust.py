@@ -194,6 +194,8 @@ def test_never_raises(
         assert value is None or np.isfinite(value)
     if insight.days_of_data < 14:
         assert insight.base_load_w is None
+    for base in (insight.base_load_w, insight.base_load_month_ago_w):
+        assert base is None or base >= 0.0
 
 
 def test_data_that_stopped_three_weeks_ago() -> None:

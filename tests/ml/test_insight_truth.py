@@ -52,7 +52,11 @@ def test_annual_figure_is_spelt_out() -> None:
         "that is about 1,050 kWh a year more."
     )
     lower = base_load_text(150.0, 155.0, weather_known=False)
-    assert lower.endswith("about the same as a month ago.")
+    assert "about the same as a month ago" in lower
+    # A change within three times its day-to-day noise is not called a change.
+    noisy = base_load_text(264.0, 229.0, weather_known=True, noise_w=20.0)
+    assert "about the same as a month ago (within day-to-day variation of ±60 W)" in noisy
+    assert "35 W higher" in base_load_text(264.0, 229.0, weather_known=True, noise_w=10.0)
     caveat = base_load_text(100.0, 180.0, weather_known=False)
     assert "80 W lower" in caveat
     assert "about 700 kWh a year less" in caveat

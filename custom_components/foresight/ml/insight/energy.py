@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .baseload import annual_kwh, daily_bases, steadiest_slope, week_base_w
+from .baseload import annual_kwh, daily_bases, week_base_w, week_noise_w, without_weather
 from .hours import MIN_DAYS, top_hours, week_profile
 from .prepare import PERIOD_DAYS, FloatArray, HourlyGrid, daily_table, hourly_grid
 from .result import EnergyInsight
@@ -19,6 +19,16 @@ from .weather import (
     hourly_degree_days,
     raw_trend,
 )
+
+MIN_CORRECTED_BASE_W = 0.0
+"""A weather-corrected base load must be above this to be believed (else the plain one)."""
+
+
+def _has_weather_terms(weather: WeatherFit | None) -> bool:
+    return weather is not None and (
+        weather.heating_kwh_per_degree_day is not None
+        or weather.cooling_kwh_per_degree_day is not None
+    )
 
 
 def _round(value: float | None, digits: int) -> float | None:
@@ -54,21 +64,50 @@ def _weather(grid: HourlyGrid) -> WeatherFit | None:
     )
 
 
-def _without_weather(grid: HourlyGrid, weather: WeatherFit | None) -> FloatArray:
-    """Hourly values with the weather's share taken off (for the base load)."""
-    values = grid.values
+def _without_weather(grid: HourlyGrid, weather: WeatherFit | None) -> FloatArray | None:
+    """Hourly values with the weather's share taken off (for the base load); ``None`` if none."""
     if weather is None or grid.temperature is None:
-        return values
+        return None
     heating, cooling = hourly_degree_days(grid.temperature)
-    terms = (
-        (weather.heating_kwh_per_degree_day, heating),
-        (weather.cooling_kwh_per_degree_day, cooling),
-    )
-    for daily_slope, hourly in terms:
-        if daily_slope is not None:
-            slope = steadiest_slope(grid, values, hourly, daily_slope)
-            values = values - slope * hourly
-    return np.asarray(values, dtype=np.float64)
+    terms = [
+        (slope, hourly)
+        for slope, hourly in (
+            (weather.heating_kwh_per_degree_day, heating),
+            (weather.cooling_kwh_per_degree_day, cooling),
+        )
+        if slope is not None
+    ]
+    return without_weather(grid, grid.values, terms) if terms else None
+
+
+def _base_loads(
+    grid: HourlyGrid, weather: WeatherFit | None
+) -> tuple[float | None, float | None, bool, float | None]:
+    """Base load now and 4 weeks earlier, weather taken off or not, and the change's noise.
+
+    All in W; the change is "about the same" within three times its noise.
+
+    The weather-corrected figures are used unless one of them is not positive (the correction
+    took more off the lowest hours than they used) or neither is known: then both weeks fall
+    back to the plain base (see :mod:`.baseload`).
+    """
+    adjusted = _without_weather(grid, weather)
+    if adjusted is not None:
+        bases = daily_bases(grid, adjusted)
+        now_w, before_w = week_base_w(bases, -1), week_base_w(bases, -1 - PERIOD_DAYS)
+        known = [value for value in (now_w, before_w) if value is not None]
+        if known and all(value > MIN_CORRECTED_BASE_W for value in known):
+            return now_w, before_w, True, _change_noise(bases)
+    bases = daily_bases(grid, grid.values)
+    now_w, before_w = week_base_w(bases, -1), week_base_w(bases, -1 - PERIOD_DAYS)
+    return now_w, before_w, False, _change_noise(bases)
+
+
+def _change_noise(bases: FloatArray) -> float | None:
+    now, before = week_noise_w(bases, -1), week_noise_w(bases, -1 - PERIOD_DAYS)
+    if now is None or before is None:
+        return None
+    return float(np.hypot(now, before))
 
 
 def energy_insight(
@@ -105,9 +144,7 @@ def energy_insight(
         return _empty(days, too_little_data(days))
 
     weather = _weather(grid)
-    bases = daily_bases(grid, _without_weather(grid, weather))
-    base_now = week_base_w(bases, -1)
-    base_before = week_base_w(bases, -1 - PERIOD_DAYS)
+    base_now, base_before, corrected, noise = _base_loads(grid, weather)
     change = None if base_now is None or base_before is None else base_now - base_before
 
     raw = raw_trend(table.kwh, table.day.astype(np.float64))
@@ -127,7 +164,13 @@ def energy_insight(
     heating = None if weather is None else weather.heating_kwh_per_degree_day
     cooling = None if weather is None else weather.cooling_kwh_per_degree_day
     sentences = [
-        base_load_text(base_now, base_before, weather_known=weather is not None),
+        base_load_text(
+            base_now,
+            base_before,
+            weather_known=weather is not None,
+            fell_back=not corrected and _has_weather_terms(weather),
+            noise_w=noise,
+        ),
         trend_text(
             trend_percent,
             trend_kwh,
@@ -155,4 +198,5 @@ def energy_insight(
         raw_trend_percent=None if raw is None else _round(raw.percent, 1),
         raw_trend_kwh_per_day=None if raw is None else _round(raw.kwh_per_day, 3),
         days_of_data=days,
+        base_load_weather_corrected=corrected,
     )

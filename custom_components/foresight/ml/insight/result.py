@@ -50,6 +50,10 @@ class EnergyInsight:
         raw_trend_percent: The trend without any weather correction, in percent.
         raw_trend_kwh_per_day: The trend without any weather correction, in kWh per day.
         days_of_data: Local days with enough hourly values (of the last 8 weeks).
+        base_load_weather_corrected: Whether heating and cooling were taken off the base
+            load figures. ``False`` without a weather term, and also when the correction was
+            not believable (a corrected base load of 0 W or less): the figures are then the
+            plain ones, heating or cooling at night included, and the text says so.
     """
 
     base_load_w: float | None
@@ -68,6 +72,7 @@ class EnergyInsight:
     raw_trend_percent: float | None = None
     raw_trend_kwh_per_day: float | None = None
     days_of_data: int = 0
+    base_load_weather_corrected: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready values (``top_hours`` as a list of dicts, each with its label)."""

@@ -26,14 +26,32 @@ def too_little_data(days: int) -> str:
     )
 
 
-def base_load_text(now_w: float | None, month_ago_w: float | None, *, weather_known: bool) -> str:
-    """Base load now, and against a month ago."""
-    sentence = _base_load_sentence(now_w, month_ago_w)
+def base_load_text(
+    now_w: float | None,
+    month_ago_w: float | None,
+    *,
+    weather_known: bool,
+    fell_back: bool = False,
+    noise_w: float | None = None,
+) -> str:
+    """Base load now, and against a month ago.
+
+    ``fell_back``: heating or cooling was found but could not be taken off the base load
+    believably, so the figures include it. ``noise_w``: the change's standard error; a change
+    within three times that (or under 10 W) is "about the same".
+    """
+    steady = max(STEADY_BASE_W, 3.0 * noise_w) if noise_w is not None else STEADY_BASE_W
+    sentence = _base_load_sentence(now_w, month_ago_w, steady)
+    if fell_back and now_w is not None:
+        return sentence + (
+            " (Heating or cooling could not be told apart from the base load reliably, so "
+            "this figure includes it.)"
+        )
     if (
         not weather_known
         and now_w is not None
         and month_ago_w is not None
-        and abs(now_w - month_ago_w) >= STEADY_BASE_W
+        and abs(now_w - month_ago_w) >= steady
     ):
         sentence += (
             " (Without an outdoor temperature, heating or cooling at night counts as base load.)"
@@ -41,7 +59,7 @@ def base_load_text(now_w: float | None, month_ago_w: float | None, *, weather_kn
     return sentence
 
 
-def _base_load_sentence(now_w: float | None, month_ago_w: float | None) -> str:
+def _base_load_sentence(now_w: float | None, month_ago_w: float | None, steady: float) -> str:
     if now_w is None:
         return "Base load needs at least 4 complete days of data in the last week."
     if month_ago_w is None:
@@ -50,9 +68,10 @@ def _base_load_sentence(now_w: float | None, month_ago_w: float | None) -> str:
             "ago needs 5 weeks of data."
         )
     change = now_w - month_ago_w
-    if abs(change) < STEADY_BASE_W:
+    if abs(change) < steady:
         return (
-            f"Base load (always-on consumption) is {now_w:,.0f} W, about the same as a month ago."
+            f"Base load (always-on consumption) is {now_w:,.0f} W, about the same as a month "
+            f"ago (within day-to-day variation of ±{steady:,.0f} W)."
         )
     direction = "higher" if change > 0 else "lower"
     return (
