@@ -332,7 +332,8 @@ async def async_setup_entry(
     target = entity_spec(hass, settings.target)
     models = entry.runtime_data.training.data
     unit = target.unit or (models.quality.unit if models else None)
-    energy = is_energy_like(hass, settings.target)
+    # What training found; at start-up the target's state may not be there yet.
+    energy = models.energy_like if models is not None else is_energy_like(hass, settings.target)
     wanted = [
         description
         for description in SENSORS
