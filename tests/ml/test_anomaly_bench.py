@@ -85,3 +85,32 @@ def test_injection_and_event_scoring(tmp_path: Path) -> None:
     )
     assert {e.kind for e in sensor_events} == {"stuck", "jump", "dropout", "glitch"}
     assert (faulty["target"] == 0.0).any()
+
+
+def test_energy_case_can_end_before_the_reported_year(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--tuning`` runs a year that ends where the reported year starts, nothing after it."""
+    frame = household(weeks=12)
+    csv = tmp_path / "load.csv"
+    naive = frame.index.tz_convert("Europe/Berlin").tz_localize(None)
+    pd.DataFrame({"timestamp": naive.astype(str), "kwh": frame["target"].to_numpy()}).to_csv(
+        csv, index=False
+    )
+    monkeypatch.setattr(anomaly_data, "DEFAULT_DATA_DIR", tmp_path)
+    start, end = str(naive[6 * 168].date()), str(naive[10 * 168].date())
+    case = anomaly_data._energy_case(
+        "tuning",
+        csv,
+        "kwh",
+        time_zone="Europe/Berlin",
+        test_start=start,
+        test_end=end,
+        source="synthetic",
+        rng=np.random.default_rng(0),
+    )
+    written = pd.read_csv(case.csv)
+    last = pd.Timestamp(written["timestamp"].iloc[-1])
+    assert last < pd.Timestamp(end, tz="Europe/Berlin")
+    assert all(e.end < pd.Timestamp(end, tz="Europe/Berlin") for e in case.events)
+    assert case.train_until == pd.Timestamp(start, tz="Europe/Berlin").tz_convert("UTC").isoformat()

@@ -11,7 +11,7 @@ history (see :mod:`.energy_fit`):
   every hour (a stuck-on appliance) builds up until it is clearly unusual;
 * base load: the lowest hour of the last day against its usual level, so a base-load step
   over days is caught even when every hour looks ordinary;
-* persistent excess: the smallest residual of the last three hours, less half their range,
+* persistent excess: the smallest residual of the last three hours, less their range,
   in units of the recent spread of the residuals (:mod:`.persist`), so an appliance left on
   (the same extra power every hour) is caught after three hours even when none of them is far
   off on its own.
@@ -53,8 +53,9 @@ from .serial import as_utc, float_from_json, float_to_json
 from .settings import AnomalySettings, settings_from_dict, settings_to_dict
 from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
 
-STATE_VERSION = 2
-"""Version 2 added the persistent-excess test; older states are refused (refit)."""
+STATE_VERSION = 3
+"""Version 2 added the persistent-excess test, version 3 changed its statistic (flatness), so
+a version-2 threshold would not fit it; older states are refused (refit)."""
 HOUR = timedelta(hours=1)
 RATIO_FLOOR = 1e-9
 CUSUM_LIMIT = 1.5
