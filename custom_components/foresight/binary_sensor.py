@@ -17,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ForesightConfigEntry, PredictionCoordinator
 from .entity import ForesightEntity, async_remove_unprovided
-from .watch import CrossingView
+from .outlook import crossing, warning_attributes
 
 PARALLEL_UPDATES = 0
 
@@ -46,23 +46,6 @@ class ForesightBinarySensorEntityDescription(BinarySensorEntityDescription):
     threshold_only: bool = False
 
 
-def _crossing(coordinator: PredictionCoordinator) -> CrossingView | None:
-    watch = coordinator.data.watch
-    return watch.crossing if watch is not None else None
-
-
-def _warning_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
-    if (crossing := _crossing(coordinator)) is None:
-        return {}
-    return {
-        "explanation": crossing.text,
-        "probability": crossing.probability,
-        "hours_until_limit": crossing.eta_p50_hours,
-        "limit": crossing.limit,
-        "direction": crossing.direction,
-    }
-
-
 BINARY_SENSORS: tuple[ForesightBinarySensorEntityDescription, ...] = (
     ForesightBinarySensorEntityDescription(
         key="anomaly",
@@ -79,9 +62,9 @@ BINARY_SENSORS: tuple[ForesightBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.PROBLEM,
         threshold_only=True,
         is_on_fn=lambda coordinator: (
-            crossing.warning if (crossing := _crossing(coordinator)) is not None else None
+            outlook.warning if (outlook := crossing(coordinator)) is not None else None
         ),
-        attributes_fn=_warning_attributes,
+        attributes_fn=warning_attributes,
     ),
 )
 

@@ -21,7 +21,15 @@ from homeassistant.helpers.typing import StateType
 from .coordinator import ForesightConfigEntry, PredictionCoordinator, is_energy_like
 from .entity import ForesightEntity, async_remove_unprovided
 from .history import entity_spec
-from .watch import CrossingView
+from .ml.forecast import BacktestResult, Forecaster
+from .ml.watch import SensorForecaster, WatchBacktest
+from .outlook import (
+    crossing,
+    crossing_attributes,
+    insight_attributes,
+    insight_value,
+    time_until_limit,
+)
 
 # Entities are read-only views of coordinator data; the coordinator serialises updates.
 PARALLEL_UPDATES = 0
@@ -36,7 +44,10 @@ def _next_hour(coordinator: PredictionCoordinator) -> dict[str, Any] | None:
     data = coordinator.data
     if data.watch_primary and data.watch is not None and data.watch.steps:
         steps = data.watch.steps
-        in_an_hour = (data.issued_at + timedelta(hours=1)).isoformat()
+        # The step that starts within the coming hour's last step: at 19:05 with hourly
+        # steps that is 20:00, with five-minute steps 20:00 too.
+        step_length = timedelta(minutes=data.watch.step_minutes)
+        in_an_hour = (data.issued_at + timedelta(hours=1) - step_length).isoformat()
         return next((step for step in steps if step["timestamp"] >= in_an_hour), steps[-1])
     return data.hours[0] if data.hours else None
 
@@ -71,71 +82,10 @@ def _next_hour_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
     }
 
 
-def _backtest(coordinator: PredictionCoordinator) -> Any:
+def _backtest(coordinator: PredictionCoordinator) -> BacktestResult | WatchBacktest | None:
     """Scores of the forecaster that serves the entry's forecasts."""
-    models = coordinator.training.data
-    if models is None:
-        return None
-    if not models.energy_like and models.watch is not None:
-        return models.watch.backtest
-    return models.forecaster.backtest if models.forecaster else None
-
-
-def _crossing(coordinator: PredictionCoordinator) -> CrossingView | None:
-    watch = coordinator.data.watch
-    return watch.crossing if watch is not None else None
-
-
-def _time_until_limit(coordinator: PredictionCoordinator) -> StateType:
-    if (crossing := _crossing(coordinator)) is None:
-        return None
-    return 0.0 if crossing.already_past else crossing.eta_p50_hours
-
-
-def _crossing_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
-    if (crossing := _crossing(coordinator)) is None:
-        return {}
-    issued = coordinator.data.issued_at
-    return {
-        "limit": crossing.limit,
-        "direction": crossing.direction,
-        "probability": crossing.probability,
-        "earliest_hours": crossing.eta_p10_hours,
-        "latest_hours": crossing.eta_p90_hours,
-        "expected_at": (
-            (issued + timedelta(hours=crossing.eta_p50_hours)).isoformat()
-            if crossing.eta_p50_hours is not None
-            else None
-        ),
-        "already_past": crossing.already_past,
-        "explanation": crossing.text,
-    }
-
-
-def _insight(coordinator: PredictionCoordinator, key: str) -> StateType:
-    insight = coordinator.data.insight
-    value = insight.get(key) if insight else None
-    return round(value, 1) if isinstance(value, int | float) else None
-
-
-def _insight_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
-    insight = coordinator.data.insight
-    if not insight:
-        return {}
-    keys = (
-        "base_load_month_ago_w",
-        "base_load_change_w",
-        "base_load_change_kwh_per_year",
-        "kwh_per_heating_degree_day",
-        "kwh_per_cooling_degree_day",
-        "trend_percent",
-        "weather_normalised",
-    )
-    return {
-        **{key: insight.get(key) for key in keys},
-        "top_hours": [hours.get("label") for hours in insight.get("top_hours") or []],
-        "explanation": insight.get("text"),
-    }
+    forecaster = _serving(coordinator)
+    return forecaster.backtest if forecaster is not None else None
 
 
 def _finite(value: float, scale: float = 1.0, digits: int = 4) -> float | None:
@@ -151,24 +101,33 @@ def _error_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
         "baseline_errors": {name: round(mae, 3) for name, mae in backtest.baseline_mae.items()},
         "best_baseline": backtest.best_baseline,
         "interval_coverage": round(backtest.coverage, 3),
-        "days_evaluated": backtest.days_evaluated,
+        # The sensor forecaster's backtest is a holdout of hours, not of days.
+        "days_evaluated": getattr(backtest, "days_evaluated", None),
     }
 
 
-def _model_in_use(coordinator: PredictionCoordinator) -> StateType:
+def _serving(coordinator: PredictionCoordinator) -> Forecaster | SensorForecaster | None:
+    """The forecaster whose forecasts the entry shows."""
     models = coordinator.training.data
-    if models is None or models.forecaster is None:
+    if models is None:
         return None
-    return BASELINE if models.forecaster.serves_baseline else MODEL
+    if not models.energy_like and models.watch is not None:
+        return models.watch
+    return models.forecaster
+
+
+def _model_in_use(coordinator: PredictionCoordinator) -> StateType:
+    if (forecaster := _serving(coordinator)) is None:
+        return None
+    return BASELINE if forecaster.serves_baseline else MODEL
 
 
 def _model_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
-    models = coordinator.training.data
-    if models is None or models.forecaster is None:
+    if (forecaster := _serving(coordinator)) is None:
         return {}
-    forecaster = models.forecaster
     return {
-        "engine": forecaster.engine,
+        # The sensor forecaster is NumPy only.
+        "engine": getattr(forecaster, "engine", "numpy"),
         "baseline": forecaster.baseline_name,
         "serves_baseline": forecaster.serves_baseline,
     }
@@ -234,8 +193,8 @@ SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=1,
         threshold_only=True,
-        value_fn=_time_until_limit,
-        attributes_fn=_crossing_attributes,
+        value_fn=time_until_limit,
+        attributes_fn=crossing_attributes,
     ),
     ForesightSensorEntityDescription(
         key="limit_probability",
@@ -245,8 +204,8 @@ SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
         suggested_display_precision=0,
         threshold_only=True,
         value_fn=lambda coordinator: (
-            round(100 * crossing.probability, 1)
-            if (crossing := _crossing(coordinator)) is not None
+            round(100 * outlook.probability, 1)
+            if (outlook := crossing(coordinator)) is not None
             else None
         ),
     ),
@@ -258,8 +217,8 @@ SENSORS: tuple[ForesightSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         energy_only=True,
-        value_fn=lambda coordinator: _insight(coordinator, "base_load_w"),
-        attributes_fn=_insight_attributes,
+        value_fn=lambda coordinator: insight_value(coordinator, "base_load_w"),
+        attributes_fn=insight_attributes,
     ),
     ForesightSensorEntityDescription(
         key="anomaly_score",

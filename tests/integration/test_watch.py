@@ -188,8 +188,16 @@ async def test_a_sensor_forecast_comes_at_its_own_pace(
     first = response["forecast"][0]
     assert first["p10"] <= first["p50"] <= first["p90"]
     assert first["explanation"].startswith("Expected ")
+    # Issued at 00:30: the step an hour ahead is the one starting at 01:25 (00:35 + 10 steps).
     next_hour = hass.states.get("sensor.freezer_forecast_next_hour")
-    assert next_hour.state == str(response["forecast"][11]["p50"])
+    assert response["forecast"][10]["timestamp"] == "2026-03-02T01:25:00+00:00"
+    assert next_hour.state == str(response["forecast"][10]["p50"])
+    # The diagnostic sensors describe the sensor forecaster.
+    error = hass.states.get("sensor.freezer_forecast_error")
+    assert float(error.state) >= 0
+    assert error.attributes["days_evaluated"] is None
+    assert error.attributes["best_baseline"] in {"persistence", "same_time_yesterday", "drift"}
+    assert hass.states.get("sensor.freezer_model_in_use").state in {"model", "baseline"}
 
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     assert diagnostics["sensor_forecaster"]["step_minutes"] == 5
