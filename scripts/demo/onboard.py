@@ -4,7 +4,8 @@ Run by ``scripts/develop`` next to ``hass``: waits until Home Assistant answers,
 owner ``dev`` / ``dev-password`` through the onboarding HTTP API exactly as the frontend would
 (only if nobody has onboarded this config yet), completes the remaining onboarding steps and
 prints the URL and the credentials. Then it reports when the demo home's sensors have states
-and whether a Foresight entry exists. Standard library only.
+and how its Foresight entries (the energy meter and the freezer) are doing. Standard library
+only.
 
 These credentials are for a throw-away local config on 127.0.0.1; never use them elsewhere.
 """
@@ -24,6 +25,10 @@ DEV_NAME = "Developer"
 DEV_USERNAME = "dev"
 DEV_PASSWORD = "dev-password"  # noqa: S105 - a local development account, printed on purpose
 METER = "sensor.demo_home_energy"
+# The entries the demo creates on its first start; a user may have deleted some since.
+DEMO_ENTRIES = frozenset({"Demo home energy", "Freezer"})
+# How long to wait for the other demo entries once the first has settled.
+ENTRIES_GRACE = 120.0
 ONBOARDING_STEPS = ("user", "core_config", "analytics", "integration")
 
 
@@ -170,9 +175,10 @@ def onboard(client: Client, steps: list[dict[str, Any]]) -> str:
 
 
 def report_demo(client: Client, started: float, timeout: float, parent: int | None) -> None:
-    """Say when the demo's meter has a state and how the Foresight entry is doing."""
+    """Say when the demo's meter has a state and how the Foresight entries are doing."""
     deadline = time.monotonic() + timeout
     meter_seen = False
+    first_settled: float | None = None
     while time.monotonic() < deadline and _alive(parent):
         if not meter_seen:
             status, state = client.request("GET", f"/api/states/{METER}")
@@ -184,12 +190,14 @@ def report_demo(client: Client, started: float, timeout: float, parent: int | No
                     flush=True,
                 )
         status, entries = client.request("GET", "/api/config/config_entries/entry?domain=foresight")
-        settled = [
-            entry
-            for entry in (entries if status == HTTPStatus.OK else [])
-            if entry["state"] != "setup_in_progress"
-        ]
-        if meter_seen and settled:
+        listed: list[dict[str, Any]] = entries if status == HTTPStatus.OK else []
+        settled = [entry for entry in listed if entry["state"] != "setup_in_progress"]
+        if settled and first_settled is None:
+            first_settled = time.monotonic()
+        # Both demo entries (and any other) have settled, or the others are not coming.
+        all_settled = len(settled) == len(listed) and {e["title"] for e in settled} >= DEMO_ENTRIES
+        waited = first_settled is not None and time.monotonic() - first_settled > ENTRIES_GRACE
+        if meter_seen and settled and (all_settled or waited):
             titles = ", ".join(f"{entry['title']} ({entry['state']})" for entry in settled)
             print(
                 f"[demo] Foresight entries: {titles} "

@@ -9,6 +9,10 @@ on the outdoor temperature through the heat loss and the coefficient of performa
 fridge, a washing machine and a dishwasher, lighting that depends on daylight, cooking and
 evening entertainment. Weekdays differ from weekends; some weekdays are spent working from
 home; appliances run on some days and not others.
+
+The kitchen freezer is simulated too, as a temperature: about -18 °C with the compressor's
+cycles, and now and then a door left ajar, when it warms by about 2 °C an hour until someone
+closes it an hour or two later and it recovers.
 """
 
 from dataclasses import dataclass
@@ -27,6 +31,14 @@ _DAY = 86_400.0
 _YEAR_DAYS = 365.2425
 _JOULES_PER_KWH = 3.6e6
 _MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+FREEZER_SET_POINT = -18.0  # °C
+FREEZER_CYCLE_MINUTES = 44.0
+FREEZER_ON_SHARE = 0.35  # of each cycle, the compressor runs
+FREEZER_SWING = 1.2  # °C from the coldest to the warmest point of a cycle
+FREEZER_AJAR_SHARE = 0.25  # of days on which the door is left ajar once
+FREEZER_WARMING_PER_HOUR = 2.0  # °C an hour while the door is ajar
+FREEZER_RECOVERY_HOURS = 40 / 60  # time constant of the recovery once the door is closed
 
 
 def _mix(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
@@ -51,6 +63,7 @@ class HomeSample:
     washing_machine_power: FloatArray  # W
     dishwasher_power: FloatArray  # W
     home_power: FloatArray  # W, the whole home including the appliances above
+    freezer_temperature: FloatArray  # °C
 
     @property
     def energy_kwh(self) -> FloatArray:
@@ -80,6 +93,9 @@ class HomeModel:
         phases = self._uniform(np.arange(4, dtype=np.int64), stream=90) * 2 * math.pi
         self._weather_phases = phases
         self._fridge_phase = float(self._uniform(np.zeros(1, dtype=np.int64), stream=91)[0]) * 47
+        self._freezer_phase = (
+            float(self._uniform(np.zeros(1, dtype=np.int64), stream=92)[0]) * FREEZER_CYCLE_MINUTES
+        )
 
     # Random numbers: hashes of (seed, stream, key), so any minute or day can be drawn alone.
 
@@ -147,6 +163,7 @@ class HomeModel:
             washing_machine_power=washer,
             dishwasher_power=dishwasher,
             home_power=heat_pump + washer + dishwasher + other,
+            freezer_temperature=self._freezer(grid),
         )
 
     # Weather.
@@ -337,6 +354,42 @@ class HomeModel:
         ) * hob
         total: FloatArray = standby + fridge + presence + screens + office + cooking
         return total
+
+    # The freezer.
+
+    def freezer_door_ajar(self, day: IntArray) -> tuple[BoolArray, FloatArray, FloatArray]:
+        """Per local day: whether the door is left ajar, from when (hour) and for how long (h)."""
+        ajar = self._uniform(day, 30) < FREEZER_AJAR_SHARE
+        start = np.clip(18.0 + 3.0 * self._normal(day, 31), 7.0, 22.5)
+        hours = 1.0 + self._uniform(day, 32)  # found and closed after one to two hours
+        return ajar, start, hours
+
+    def _freezer(self, grid: _Grid) -> FloatArray:
+        """Freezer temperature: compressor cycles around -18 °C, and the door now and then.
+
+        The compressor runs about a third of each 44-minute cycle and pulls the air down by
+        1.2 °C, which then creeps back up. A door left ajar warms the freezer by 2 °C an hour
+        although the compressor runs all the time; once closed, the extra warmth decays with a
+        time constant of 40 minutes.
+        """
+        minutes, day, hour = grid.minutes, grid.day, grid.hour
+        cycle_minutes = (minutes.astype(np.float64) + self._freezer_phase) % FREEZER_CYCLE_MINUTES
+        at, on = cycle_minutes / FREEZER_CYCLE_MINUTES, FREEZER_ON_SHARE
+        # Saw-tooth: falls while the compressor runs (first part), rises while it rests.
+        tooth = np.where(at < on, 1.0 - 2.0 * at / on, -1.0 + 2.0 * (at - on) / (1.0 - on))
+        swing = tooth * FREEZER_SWING / 2.0
+        excess = np.zeros_like(hour)
+        for days_back in (0, 1):  # a door left ajar late yesterday may still be recovering
+            ajar, start, hours = self.freezer_door_ajar(day - days_back)
+            elapsed = hour + 24.0 * days_back - start
+            warming = FREEZER_WARMING_PER_HOUR * np.clip(elapsed, 0.0, hours)
+            recovery = np.exp(-np.maximum(elapsed - hours, 0.0) / FREEZER_RECOVERY_HOURS)
+            excess += np.where(ajar & (elapsed >= 0.0), warming * recovery, 0.0)
+        # While the door is open the compressor runs without pause: no cycles.
+        cycling = np.exp(-2.0 * excess)
+        noise = 0.05 * self._normal(minutes, 33)
+        temperature: FloatArray = np.round(FREEZER_SET_POINT + swing * cycling + excess + noise, 2)
+        return temperature
 
 
 def hourly_statistics(model: HomeModel, start: float, hours: int) -> tuple[HomeSample, FloatArray]:
