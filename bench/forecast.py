@@ -4,7 +4,7 @@ Accuracy (rolling origin, the issue's protocol)::
 
     python -m bench.forecast --csv FILE --timestamp-col COL --value-col COL \\
         [--feature-col COL ...] [--engine auto|sklearn|numpy] [--time-zone TZ] \\
-        [--country CC] --test-start ISO_DATE --out OUT.csv
+        [--country CC] --test-start ISO_DATE [--test-end ISO_DATE] --out OUT.csv
     python -m bench.forecast --dataset household --out bench/out/household.csv
 
 For every day from ``--test-start`` to the end of the data a forecast is issued at local
@@ -315,6 +315,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--country", default=None, help="country code for public holidays")
     parser.add_argument("--test-start", help="first test day, ISO date")
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--test-end",
+        default=None,
+        help="last test day, ISO date (default: the end of the data); later rows are dropped",
+    )
     parser.add_argument("--dataset", choices=sorted(DATASETS), help="fetch public data and use it")
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument(
@@ -326,6 +331,12 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="backtest skill the model needs to be served (default 0; -1 always serves it)",
+    )
+    parser.add_argument(
+        "--backtest-days",
+        type=int,
+        default=None,
+        help="days of the forecaster's internal backtest (default: the settings' default)",
     )
     return parser
 
@@ -357,12 +368,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--csv, --timestamp-col, --value-col, --test-start and --out are required")
         time_zone = args.time_zone or "UTC"
         frame = load_csv(args.csv, args.timestamp_col, args.value_col, args.feature_col, time_zone)
+        if args.test_end:
+            end = pd.Timestamp(args.test_end) + pd.Timedelta(days=1)
+            frame = frame[frame.index < end.tz_localize(time_zone).tz_convert("UTC")]
         settings = ForecastSettings(
             time_zone=time_zone,
             country=args.country,
             engine=args.engine,
             feature_columns=tuple(args.feature_col),
             min_skill=args.min_skill,
+            **({"backtest_days": args.backtest_days} if args.backtest_days else {}),
         )
         result, summary = run_protocol(
             frame, settings, args.test_start, oracle_features=args.oracle_features

@@ -298,3 +298,48 @@ def test_interval_with_tied_forecasts_uses_all_residuals_for_empty_bins() -> Non
     low, high = calibration.bounds(np.array([0.0, 1.0]))
     assert np.all(low < np.array([0.0, 1.0]))
     assert np.all(high > np.array([0.0, 1.0]))
+
+
+def test_robust_level_columns_and_last_day_mean() -> None:
+    values = np.arange(24 * 10, dtype=float)
+    values[24 * 8 + 5] = 1000.0  # a spike yesterday at the target hour
+    grid = build_grid(hourly(values), ())
+    layout = make_layout((), with_holidays=False, with_season=False)
+    position = np.array([24 * 9 + 5], dtype=np.int64)
+    matrix = build_features(
+        grid,
+        position,
+        np.array([24]),
+        layout,
+        fill_values(grid, 24 * 9),
+        time_zone="UTC",
+        country=None,
+    )
+    names = layout.names
+    same_hour = [values[24 * day + 5] for day in range(2, 9)]
+    assert matrix[0, names.index("same_hour_median_7d")] == np.median(same_hour)
+    assert matrix[0, names.index("same_hour_median_7d")] < 1000.0  # the spike does not move it
+    # The hour after is taken a day earlier: at 23:00 it would be the issue hour itself.
+    near = [values[24 * day + hour] for day in range(2, 9) for hour in (4, 5)]
+    near += [values[24 * day + 6] for day in range(1, 8)]
+    assert matrix[0, names.index("near_hour_median_7d")] == np.median(near)
+    # Issued at 00:00 of the target day: the 24 hours before are yesterday's hours.
+    assert matrix[0, names.index("last_day_mean")] == np.mean(values[24 * 8 : 24 * 9])
+    weights = 0.7 ** np.arange(9)  # days 8 back to 0: all known days within 28
+    ewm = matrix[0, names.index("same_hour_ewm_28d")]
+    recent_first = [values[24 * day + 5] for day in range(8, -1, -1)]
+    assert ewm == pytest.approx(np.dot(weights, recent_first) / weights.sum())
+    # An explicit, later issue time moves only the last day's mean.
+    later = build_features(
+        grid,
+        position,
+        np.array([24]),
+        layout,
+        fill_values(grid, 24 * 9),
+        time_zone="UTC",
+        country=None,
+        issues=np.array([24 * 9 + 3]),
+    )
+    assert later[0, names.index("last_day_mean")] == np.mean(values[24 * 8 + 3 : 24 * 9 + 3])
+    changed = [names.index("last_day_mean")]
+    np.testing.assert_array_equal(np.delete(later, changed), np.delete(matrix, changed))

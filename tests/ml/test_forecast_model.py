@@ -129,13 +129,12 @@ def test_backtest_with_no_scored_hours_reports_nan(home: pd.DataFrame) -> None:
     frame.loc[frame.index[-24 * 28 :], "target"] = np.nan
     grid = build_grid(frame, FEATURES)
     layout = make_layout(FEATURES, with_holidays=False, with_season=False)
-    result, predictions = run_backtest(
-        grid, layout, settings_for("numpy"), lambda: create_engine("numpy")
-    )
+    settings = settings_for("numpy", backtest_days=28)  # the backtest covers only the gap
+    result, predictions = run_backtest(grid, layout, settings, lambda: create_engine("numpy"))
     assert predictions.actual.size == 0
     assert np.isnan(result.model_mae)
     assert result.hours_evaluated == 0
-    forecaster = train_forecaster(frame, settings_for("numpy"))
+    forecaster = train_forecaster(frame, settings)
     assert forecaster.serves_baseline
 
 

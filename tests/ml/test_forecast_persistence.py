@@ -150,7 +150,8 @@ def test_version_checks() -> None:
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ({"format": 2}, "version_mismatch"),
+        ({"format": persistence.FORMAT_VERSION + 1}, "version_mismatch"),
+        ({"format": 1}, "version_mismatch"),
         ({"versions": "unknown"}, "corrupt"),
         ({"payload_length": 3}, "corrupt"),
     ],

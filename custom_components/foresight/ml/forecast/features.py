@@ -3,7 +3,9 @@
 Every value a row sees is known at the forecast's issue time: a target hour ``lead`` hours
 after issue uses lags ``shift = 24 * (lead // 24 + 1)`` hours back, which always end before
 the issue time while keeping the same hour of day. Training rows use the day-ahead shift of
-24 hours.
+24 hours and an issue time at local 00:00. Only ``last_day_mean`` looks at the issue time
+itself (the 24 hours before it), which for the first hours of the day is more recent than
+the same-hour lags.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from .grid import HourlyGrid
 from .local_calendar import calendar_columns
@@ -42,7 +45,15 @@ LEVEL_COLUMNS = (
     "level_3d",
     "level_7d",
     "level_28d",
+    # Robust and recency-weighted levels: the median is what the MAE rewards on spiky loads.
+    "same_hour_ewm_28d",
+    "same_hour_median_7d",
+    "near_hour_median_7d",
+    # Mean of the 24 hours before the issue time (yesterday's total for a 00:00 issue).
+    "last_day_mean",
 )
+#: Day weight of ``same_hour_ewm_28d`` per day back (0.7: half the weight within 2 days).
+EWM_DECAY = 0.7
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,13 +172,46 @@ def _mean_of_known(samples: FloatArray) -> FloatArray:
     return out
 
 
+def _median_of_known(samples: FloatArray) -> FloatArray:
+    """Column-wise median of the finite values of a (samples, rows) array, NaN if none.
+
+    Sorting puts NaN last, so the median of the ``count`` known values sits at the middle of
+    the first ``count`` sorted entries (much faster than ``np.nanmedian``).
+    """
+    ordered = np.sort(samples, axis=0)
+    count = np.isfinite(samples).sum(axis=0)
+    low = np.maximum((count - 1) // 2, 0)
+    high = np.maximum(count // 2, 0)
+    columns = np.arange(samples.shape[1])
+    out = 0.5 * (ordered[low, columns] + ordered[np.minimum(high, len(samples) - 1), columns])
+    return np.where(count > 0, out, np.nan)
+
+
+def _weighted_mean_of_known(samples: FloatArray, weights: FloatArray) -> FloatArray:
+    """Column-wise weighted mean of the finite values (weights per sample row), NaN if none."""
+    known = np.isfinite(samples)
+    total = (np.where(known, samples, 0.0) * weights[:, None]).sum(axis=0)
+    norm = (known * weights[:, None]).sum(axis=0)
+    out = np.full(samples.shape[1], np.nan)
+    np.divide(total, norm, out=out, where=norm > 0)
+    return out
+
+
 def _level_columns(
-    window: _Window, positions: IntArray, shifts: IntArray, fill: float
+    window: _Window, positions: IntArray, shifts: IntArray, issues: IntArray, fill: float
 ) -> list[FloatArray]:
     reference = positions - shifts
     same_hour = np.stack([window.take(reference - DAY_HOURS * day) for day in range(28)])
     same_weekday_hour = np.stack(
         [window.take(positions - WEEK_HOURS * week) for week in range(1, 5)]
+    )
+    # The hour before and after the target hour on the last 7 days: 21 samples of the level.
+    near_hour = np.concatenate(
+        [
+            same_hour[:7],
+            np.stack([window.take(reference - 1 - DAY_HOURS * day) for day in range(7)]),
+            np.stack([window.take(reference + 1 - DAY_HOURS * day) for day in range(1, 8)]),
+        ]
     )
     level_28d = _first_known(window.mean_ending_at(reference, 4 * WEEK_HOURS), default=fill)
     level_7d = _first_known(window.mean_ending_at(reference, WEEK_HOURS), level_28d, default=fill)
@@ -175,6 +219,7 @@ def _level_columns(
     same_hour_28d = _first_known(_mean_of_known(same_hour), level_28d, default=fill)
     same_hour_7d = _first_known(_mean_of_known(same_hour[:7]), same_hour_28d, default=fill)
     same_weekday = _first_known(_mean_of_known(same_weekday_hour), same_hour_28d, default=fill)
+    ewm = _weighted_mean_of_known(same_hour, EWM_DECAY ** np.arange(28, dtype=np.float64))
     return [
         _first_known(window.take(reference), same_hour_7d, default=fill),
         _first_known(window.take(positions - WEEK_HOURS), same_hour_7d, default=fill),
@@ -184,7 +229,21 @@ def _level_columns(
         level_3d,
         level_7d,
         level_28d,
+        _first_known(ewm, same_hour_7d, default=fill),
+        _first_known(_median_of_known(same_hour[:7]), same_hour_7d, default=fill),
+        _first_known(_median_of_known(near_hour), same_hour_7d, default=fill),
+        _first_known(window.mean_ending_at(issues - 1, DAY_HOURS), level_3d, default=fill),
     ]
+
+
+def local_midnights(grid: HourlyGrid, positions: IntArray, time_zone: str) -> IntArray:
+    """Grid position of the local midnight that starts the day of each position."""
+    if len(grid) == 0:
+        return positions.copy()
+    stamps = grid.index[0] + pd.to_timedelta(positions, unit="h")
+    local = pd.DatetimeIndex(stamps).tz_convert(time_zone)
+    since = (local - local.normalize()) // pd.Timedelta(hours=1)
+    return (positions - np.asarray(since, dtype=np.int64)).astype(np.int64)
 
 
 def build_features(
@@ -197,6 +256,7 @@ def build_features(
     time_zone: str,
     country: str | None,
     subdivision: str | None = None,
+    issues: IntArray | None = None,
 ) -> FloatArray:
     """Feature matrix (rows = positions, columns = ``layout.names``) without NaN.
 
@@ -210,6 +270,9 @@ def build_features(
         time_zone: Home's IANA time zone.
         country: Country for public holidays, or None.
         subdivision: Holiday subdivision, or None.
+        issues: Grid position of each row's issue time (the first hour not known); by
+            default the local midnight that starts the day of ``position - shift + 24``,
+            i.e. a day-ahead forecast issued at local 00:00.
 
     Returns:
         The feature matrix.
@@ -223,13 +286,10 @@ def build_features(
         "year_sin": np.sin(calendar.year_angle),
         "year_cos": np.cos(calendar.year_angle),
     }
-    columns.update(
-        zip(
-            LEVEL_COLUMNS,
-            _level_columns(_Window(grid.target), positions, shifts, fills.target),
-            strict=True,
-        )
-    )
+    if issues is None:
+        issues = local_midnights(grid, positions - shifts + DAY_HOURS, time_zone)
+    levels = _level_columns(_Window(grid.target), positions, shifts, issues, fills.target)
+    columns.update(zip(LEVEL_COLUMNS, levels, strict=True))
     for name in layout.exogenous:
         window = _Window(grid.features[name])
         fill = fills.features.get(name, 0.0)

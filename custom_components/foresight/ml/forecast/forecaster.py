@@ -107,6 +107,7 @@ class Forecaster:
             time_zone=self.settings.time_zone,
             country=self.settings.country,
             subdivision=self.settings.subdivision,
+            issues=np.full(hours, LOOKBACK_HOURS, dtype=np.int64),
         )
         baselines = baseline_forecasts(matrix, self.layout.names)
         naive = baselines[self.baseline_name]

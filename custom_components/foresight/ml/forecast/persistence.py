@@ -34,7 +34,8 @@ from .settings import ForecastSettings
 type FloatArray = npt.NDArray[np.float64]
 
 MAGIC: Final = b"FORESIGHT-FORECAST\x00"
-FORMAT_VERSION: Final = 1
+#: 2: twelve recent-level columns (robust and issue-time levels); older files are retrained.
+FORMAT_VERSION: Final = 2
 _LENGTH = struct.Struct(">I")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 

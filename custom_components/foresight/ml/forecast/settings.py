@@ -24,7 +24,9 @@ class ForecastSettings:
         feature_columns: Exogenous sensor columns of the input frame (outdoor temperature...).
         subdivision: Optional holiday subdivision (state or region) within the country.
         backtest_days: Most days the rolling-origin backtest evaluates (a multiple of 7); a
-            longer backtest makes the model-or-baseline decision less noisy.
+            longer backtest makes the model-or-baseline decision less noisy but judges the
+            model by folds fitted on less history (it costs no extra fits: at most four
+            folds, each longer).
         min_skill: Skill over the best baseline the model needs to be served (0 = any gain).
         coverage: Nominal share of hours inside the P10-P90 interval.
         season_min_days: History span from which the annual season features are used; with

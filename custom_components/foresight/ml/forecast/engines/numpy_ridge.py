@@ -28,8 +28,9 @@ PENALTIES = (0.1, 1.0, 10.0, 100.0, 1000.0)
 #: Reweighting rounds of the median fit; each costs one p-by-p solve.
 MEDIAN_ROUNDS = 3
 #: Recent-level columns (positions in the group) that are interacted with the time of day:
-#: yesterday, the 7-day and 28-day same-hour means and the same weekday-hour mean.
-HOUR_SPECIFIC_LEVELS = (0, 2, 3, 4)
+#: yesterday, the 7-day and 28-day same-hour means, the same weekday-hour mean, the
+#: exponentially weighted same-hour mean, both same-hour medians and the last day's mean.
+HOUR_SPECIFIC_LEVELS = (0, 2, 3, 4, 8, 9, 10, 11)
 
 
 def _one_hot(values: FloatArray, size: int) -> FloatArray:

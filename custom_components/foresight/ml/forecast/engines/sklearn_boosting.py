@@ -22,6 +22,12 @@ from .threads import single_thread
 
 #: Rows used to centre each group's contribution on its training mean.
 CENTERING_ROWS = 2000
+#: Columns the trees do not use. On the validation years these robust and issue-time levels
+#: helped the ridge engine but not the boosting (which finds its own thresholds on the raw
+#: lags), and each column costs fit time.
+UNUSED_COLUMNS = frozenset(
+    ("same_hour_ewm_28d", "same_hour_median_7d", "near_hour_median_7d", "last_day_mean")
+)
 
 
 class BoostingEngine:
@@ -33,13 +39,22 @@ class BoostingEngine:
         """Create an unfitted engine."""
         self._model: HistGradientBoostingRegressor | None = None
         self._groups: dict[str, tuple[int, ...]] = {}
+        self._columns: list[int] = []
         self._reference = np.empty(0)
         self._reference_value = 0.0
         self._group_means: dict[str, float] = {}
 
     def fit(self, features: FloatArray, target: FloatArray, layout: FeatureLayout) -> None:
         """Fit the boosted trees, then the reference row and each group's mean term."""
-        self._groups = layout.group_indices()
+        self._columns = [
+            index for index, name in enumerate(layout.names) if name not in UNUSED_COLUMNS
+        ]
+        used = features[:, self._columns]
+        position = {column: number for number, column in enumerate(self._columns)}
+        self._groups = {
+            group: tuple(position[index] for index in indices if index in position)
+            for group, indices in layout.group_indices().items()
+        }
         model = HistGradientBoostingRegressor(
             loss="absolute_error",
             learning_rate=0.1,
@@ -52,9 +67,9 @@ class BoostingEngine:
             random_state=0,
         )
         with single_thread(self.name):
-            model.fit(features, target)
+            model.fit(used, target)
         self._model = model
-        self._reference = np.median(features, axis=0)
+        self._reference = np.median(used, axis=0)
         step = max(1, len(features) // CENTERING_ROWS)
         sample = features[::step]
         terms = self._group_terms(sample)
@@ -63,6 +78,7 @@ class BoostingEngine:
     def _group_terms(self, features: FloatArray) -> dict[str, FloatArray]:
         """Each group's term relative to the reference row, with one ``predict`` call."""
         assert self._model is not None  # noqa: S101
+        features = features[:, self._columns]
         rows = len(features)
         stacked = np.tile(self._reference, ((len(self._groups) + 1) * rows + 1, 1))
         stacked[:rows] = features
@@ -81,7 +97,7 @@ class BoostingEngine:
         """Median forecast per row."""
         assert self._model is not None  # noqa: S101
         with single_thread(self.name):
-            return np.asarray(self._model.predict(features), dtype=float)
+            return np.asarray(self._model.predict(features[:, self._columns]), dtype=float)
 
     def explain(self, features: FloatArray) -> Explained:
         """Exact additive parts: the baseline is the mean training prediction."""
@@ -99,6 +115,7 @@ class BoostingEngine:
         pickle.dump(self._model, buffer, protocol=pickle.HIGHEST_PROTOCOL)
         meta = {
             "groups": {group: list(indices) for group, indices in self._groups.items()},
+            "columns": self._columns,
             "reference_value": self._reference_value,
             "group_means": self._group_means,
         }
@@ -120,6 +137,7 @@ class BoostingEngine:
         # Only reached after the file's HMAC and library versions were checked (persistence).
         engine._model = pickle.loads(blob)  # noqa: S301
         engine._groups = {group: tuple(indices) for group, indices in meta["groups"].items()}
+        engine._columns = [int(index) for index in meta["columns"]]
         engine._reference = arrays["reference"]
         engine._reference_value = float(meta["reference_value"])
         engine._group_means = {group: float(value) for group, value in meta["group_means"].items()}
