@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -79,16 +79,49 @@ class Forecast:
 
     def as_records(self) -> list[dict[str, Any]]:
         """Plain JSON-serialisable dicts, one per hour (ISO timestamps, rounded floats)."""
-        return [
-            {
-                "timestamp": timestamp.isoformat(),
-                "p10": _rounded(self.p10[index]),
-                "p50": _rounded(self.p50[index]),
-                "p90": _rounded(self.p90[index]),
-                "baseline": _rounded(self.baseline[index]),
-                "contributions": {
-                    group: _rounded(values[index]) for group, values in self.contributions.items()
-                },
-            }
-            for index, timestamp in enumerate(self.timestamps)
-        ]
+        return quantile_records(self)
+
+
+class QuantileForecast(Protocol):
+    """What every forecast has: steps with quantiles and an additive explanation."""
+
+    @property
+    def timestamps(self) -> pd.DatetimeIndex:
+        """Start of each step (UTC)."""
+
+    @property
+    def p10(self) -> FloatArray:
+        """Low bound per step."""
+
+    @property
+    def p50(self) -> FloatArray:
+        """Median per step."""
+
+    @property
+    def p90(self) -> FloatArray:
+        """High bound per step."""
+
+    @property
+    def baseline(self) -> FloatArray:
+        """Where each step's explanation starts."""
+
+    @property
+    def contributions(self) -> Mapping[str, FloatArray]:
+        """Signed contribution of each group per step."""
+
+
+def quantile_records(forecast: QuantileForecast) -> list[dict[str, Any]]:
+    """One plain JSON-serialisable dict per step (ISO timestamps, rounded floats)."""
+    return [
+        {
+            "timestamp": timestamp.isoformat(),
+            "p10": _rounded(forecast.p10[index]),
+            "p50": _rounded(forecast.p50[index]),
+            "p90": _rounded(forecast.p90[index]),
+            "baseline": _rounded(forecast.baseline[index]),
+            "contributions": {
+                group: _rounded(values[index]) for group, values in forecast.contributions.items()
+            },
+        }
+        for index, timestamp in enumerate(forecast.timestamps)
+    ]

@@ -104,7 +104,7 @@ def build_grid(
     slots = ((stamps - first) // HOUR).to_numpy(dtype=np.int64)
     size = int(slots.max()) + 1
     index = pd.date_range(first, periods=size, freq="h")
-    gridded = {name: _mean_per_slot(slots, values, size) for name, values in columns.items()}
+    gridded = {name: mean_per_slot(slots, values, size) for name, values in columns.items()}
     return HourlyGrid(
         index=index,
         target=gridded.pop("target"),
@@ -112,7 +112,7 @@ def build_grid(
     )
 
 
-def _mean_per_slot(slots: npt.NDArray[np.int64], values: FloatArray, size: int) -> FloatArray:
+def mean_per_slot(slots: npt.NDArray[np.int64], values: FloatArray, size: int) -> FloatArray:
     """Mean of the finite values falling into each slot (NaN where none)."""
     finite = np.isfinite(values)
     sums = np.bincount(slots[finite], weights=values[finite], minlength=size)

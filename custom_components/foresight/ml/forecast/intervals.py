@@ -46,7 +46,7 @@ class IntervalCalibration:
         return p10, p90
 
 
-def _conformal_quantile(residuals: FloatArray, level: float) -> float:
+def conformal_quantile(residuals: FloatArray, level: float) -> float:
     """Finite-sample corrected quantile: slightly wider than the empirical one."""
     count = len(residuals)
     if level >= 0.5:
@@ -88,6 +88,6 @@ def calibrate(
         in_bin = residual[assignment == number]
         if in_bin.size == 0:  # ties in the forecast can leave a bin empty: use all residuals
             in_bin = residual
-        lower[number] = _conformal_quantile(in_bin, tail)
-        upper[number] = _conformal_quantile(in_bin, 1.0 - tail)
+        lower[number] = conformal_quantile(in_bin, tail)
+        upper[number] = conformal_quantile(in_bin, 1.0 - tail)
     return IntervalCalibration(edges, lower, upper, non_negative)

@@ -10,6 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custom_components.foresight.ml.forecast.forecast import quantile_records
+
 from .baselines import BASELINE_DESCRIPTIONS
 from .text import decimals_for, group_label, is_shown, number, with_unit
 
@@ -112,16 +114,4 @@ class SensorForecast:
 
     def to_records(self) -> list[dict[str, Any]]:
         """Plain JSON-serialisable dicts, one per step (ISO timestamps, rounded floats)."""
-        return [
-            {
-                "timestamp": timestamp.isoformat(),
-                "p10": _rounded(self.p10[index]),
-                "p50": _rounded(self.p50[index]),
-                "p90": _rounded(self.p90[index]),
-                "baseline": _rounded(self.baseline[index]),
-                "contributions": {
-                    group: _rounded(values[index]) for group, values in self.contributions.items()
-                },
-            }
-            for index, timestamp in enumerate(self.timestamps)
-        ]
+        return quantile_records(self)

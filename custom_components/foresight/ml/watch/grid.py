@@ -14,6 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from custom_components.foresight.ml.forecast.grid import mean_per_slot
+
 from .settings import ALLOWED_STEPS
 
 type FloatArray = npt.NDArray[np.float64]
@@ -150,16 +152,6 @@ def build_grid(
         features=gridded,
         step=step,
     )
-
-
-def mean_per_slot(slots: npt.NDArray[np.int64], values: FloatArray, size: int) -> FloatArray:
-    """Mean of the finite values falling into each slot (NaN where none)."""
-    finite = np.isfinite(values)
-    sums = np.bincount(slots[finite], weights=values[finite], minlength=size)
-    counts = np.bincount(slots[finite], minlength=size)
-    out = np.full(size, np.nan)
-    np.divide(sums, counts, out=out, where=counts > 0)
-    return out
 
 
 def carry_forward(values: FloatArray, limit: int) -> FloatArray:

@@ -16,6 +16,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from custom_components.foresight.ml.forecast.intervals import conformal_quantile
+
 from .model import interpolate_in_log_lead
 
 type FloatArray = npt.NDArray[np.float64]
@@ -29,16 +31,6 @@ MIN_RESIDUALS = 20
 BIN_QUANTILES = {1: (), 2: (0.75,), 3: (0.5, 0.9)}
 #: Fewest residuals in the smallest bucket for 2 and 3 bins.
 ROWS_FOR_BINS = {2: 100, 3: 300}
-
-
-def conformal_quantile(residuals: FloatArray, level: float) -> float:
-    """Finite-sample corrected quantile: slightly wider than the empirical one."""
-    count = len(residuals)
-    if level >= 0.5:
-        rank = min(math.ceil((count + 1) * level) / count, 1.0)
-    else:
-        rank = max(math.floor((count + 1) * level) / count, 0.0)
-    return float(np.quantile(residuals, rank))
 
 
 @dataclass(frozen=True, slots=True)
