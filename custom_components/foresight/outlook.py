@@ -12,6 +12,7 @@ INSIGHT_ATTRIBUTES = (
     "base_load_month_ago_w",
     "base_load_change_w",
     "base_load_change_kwh_per_year",
+    "base_load_weather_corrected",
     "kwh_per_heating_degree_day",
     "kwh_per_cooling_degree_day",
     "trend_percent",
