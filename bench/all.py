@@ -117,7 +117,11 @@ BENCHMARKS: tuple[Benchmark, ...] = (
             ),
         ),
     ),
-    Benchmark("forecast-speed", ("bench.forecast", "--speed"), _speed("sklearn", 1.0)),
+    Benchmark(
+        "forecast-speed",
+        ("bench.forecast", "--speed"),
+        (*_speed("sklearn", 1.0), *_speed("numpy", 0.3)),
+    ),
     _forecast("sklearn", 0.12),
     _forecast("numpy", 0.08),
     Benchmark(

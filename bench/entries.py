@@ -127,6 +127,15 @@ class _FullCollections:
         }
 
 
+def _describe(handle: asyncio.Handle) -> str:
+    """What a handle runs: for a task's step, the task's coroutine."""
+    task = getattr(getattr(handle, "_callback", None), "__self__", None)
+    if isinstance(task, asyncio.Task):
+        coroutine = task.get_coro()
+        return f"task {getattr(coroutine, '__qualname__', coroutine)!s}"[:160]
+    return repr(handle)[:160]
+
+
 class _LoopTime:
     """Event-loop time spent in callbacks, measured by wrapping the loop's handles."""
 
@@ -146,7 +155,7 @@ class _LoopTime:
             took = time.perf_counter() - started
             self.busy += took
             if took > self.longest:
-                self.longest, self.longest_handle = took, repr(handle)[:160]
+                self.longest, self.longest_handle = took, _describe(handle)
 
         asyncio.Handle._run = timed  # type: ignore[method-assign,assignment]  # noqa: SLF001
         self._restore = original
@@ -164,6 +173,7 @@ async def _start(
     fill_days: int | None,
     training_days: int,
     collections: _FullCollections,
+    engine: str = "auto",
 ) -> tuple[HomeAssistant, list[MockConfigEntry], float, _LoopTime]:
     """Start hass with the recorder and N entries; return set-up wall time and loop time."""
     context = async_test_home_assistant(config_dir=str(config))
@@ -189,7 +199,7 @@ async def _start(
             entry_id=f"bench{index:02d}",
             unique_id=_meter(index),
             data={"target_entity": _meter(index)},
-            options={"training_days": training_days},
+            options={"training_days": training_days, "engine": engine},
         )
         entry.add_to_hass(hass)
         config_entries.append(entry)
@@ -223,7 +233,7 @@ async def _stop(hass: HomeAssistant) -> None:
     await context.__aexit__(None, None, None)
 
 
-async def run(entries: int, days: int) -> dict[str, Any]:
+async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
     """Build or reuse the database, then measure a cold start (training) and a warm start."""
     DATA_DIR.mkdir(exist_ok=True)
     database = DATA_DIR / f"entries-bench-{entries}x{days}d.db"
@@ -246,6 +256,7 @@ async def run(entries: int, days: int) -> dict[str, Any]:
         fill_days=days if fresh else None,
         training_days=days,
         collections=cold_collections,
+        engine=engine,
     )
     trainings = [entry.runtime_data.training.data.trained_at for entry in config_entries]
     engines = {entry.runtime_data.training.data.forecaster.engine for entry in config_entries}
@@ -263,6 +274,7 @@ async def run(entries: int, days: int) -> dict[str, Any]:
         fill_days=None,
         training_days=days,
         collections=warm_collections,
+        engine=engine,
     )
     retrained = sum(
         entry.runtime_data.training.data.trained_at not in trainings for entry in config_entries
@@ -302,8 +314,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=20)
     parser.add_argument("--days", type=int, default=730)
+    parser.add_argument("--engine", choices=["auto", "numpy", "sklearn"], default="auto")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(run(args.entries, args.days)), indent=2))
+    print(json.dumps(asyncio.run(run(args.entries, args.days, args.engine)), indent=2))
 
 
 if __name__ == "__main__":

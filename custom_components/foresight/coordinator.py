@@ -55,6 +55,7 @@ _LOGGER = logging.getLogger(__name__)
 # One training at a time across all entries: each is single-threaded, so the rest of the
 # machine keeps a core, and twenty entries do not fit twenty models at once.
 TRAINING_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_training_lock")
+PREDICTION_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_prediction_lock")
 ENERGY_LIKE = {"energy", "power", "gas", "water", "volume", "volume_flow_rate"}
 
 
@@ -136,9 +137,15 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
     async def _async_setup(self) -> None:
         """Restore saved models so that a restart shows forecasts at once."""
         saved = await self._store.async_load()
-        self._restored = await self.hass.async_add_executor_job(
-            restore_models, saved, self.settings.training_fingerprint()
-        )
+        # On the training thread too: at start-up Home Assistant's executor is busy enough
+        # without twenty entries unpickling their models on it at once.
+        executor = training_executor(self.hass)
+        try:
+            self._restored = await executor.async_run(
+                self.hass, restore_models, saved, self.settings.training_fingerprint()
+            )
+        except TrainingStoppedError:
+            self._restored = None
 
     async def _async_scheduled_training(self, _now: datetime) -> None:
         await self.async_refresh()
@@ -302,7 +309,10 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
             samples = await async_read_samples(
                 self.hass, request.target, now - SAMPLES_PREDICTION, now, request.features
             )
-        async with self.config_entry.runtime_data.detector_lock:
+        # One prediction at a time across entries: twenty entries refreshing at the top of
+        # the hour must not take twenty of Home Assistant's executor threads at once.
+        predicting = self.hass.data.setdefault(PREDICTION_LOCK, asyncio.Lock())
+        async with self.config_entry.runtime_data.detector_lock, predicting:
             snapshot, detector_state = await self.hass.async_add_executor_job(
                 predict, models, history.frame, inputs, samples
             )
