@@ -107,13 +107,8 @@ def _error_attributes(coordinator: PredictionCoordinator) -> dict[str, Any]:
 
 
 def _serving(coordinator: PredictionCoordinator) -> Forecaster | SensorForecaster | None:
-    """The forecaster whose forecasts the entry shows."""
     models = coordinator.training.data
-    if models is None:
-        return None
-    if not models.energy_like and models.watch is not None:
-        return models.watch
-    return models.forecaster
+    return models.serving if models is not None else None
 
 
 def _model_in_use(coordinator: PredictionCoordinator) -> StateType:

@@ -92,9 +92,7 @@ def _step_minutes(entry: ForesightConfigEntry) -> int:
 
 def _served(entry: ForesightConfigEntry) -> str | None:
     models = entry.runtime_data.training.data
-    if models is None:
-        return None
-    forecaster = models.watch if not models.energy_like else models.forecaster
+    forecaster = models.serving if models is not None else None
     if forecaster is None:
         return None
     return f"baseline:{forecaster.baseline_name}" if forecaster.serves_baseline else "model"

@@ -103,6 +103,13 @@ class Models:
     # Energy gets hourly day-ahead forecasts; any other sensor is forecast by ``watch``.
     energy_like: bool = True
 
+    @property
+    def serving(self) -> Forecaster | SensorForecaster | None:
+        """The forecaster whose forecasts the entry shows."""
+        if not self.energy_like and self.watch is not None:
+            return self.watch
+        return self.forecaster
+
 
 def fit_models(
     frame: pd.DataFrame,
