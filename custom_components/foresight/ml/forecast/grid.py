@@ -52,6 +52,20 @@ def to_utc_hour(timestamp: pd.Timestamp) -> pd.Timestamp:
     return timestamp.tz_convert("UTC")
 
 
+def check_frame(frame: pd.DataFrame) -> None:
+    """Check the project's frame convention (tz-aware DatetimeIndex, ``target`` column).
+
+    Raises:
+        ValueError: The index is not a tz-aware DatetimeIndex or ``target`` is missing.
+    """
+    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
+        msg = "the frame must be indexed by a tz-aware DatetimeIndex"
+        raise ValueError(msg)
+    if "target" not in frame.columns:
+        msg = "the frame has no 'target' column"
+        raise ValueError(msg)
+
+
 def build_grid(
     frame: pd.DataFrame,
     feature_columns: tuple[str, ...],
@@ -75,13 +89,8 @@ def build_grid(
     Raises:
         ValueError: The index is not tz-aware or the ``target`` column is missing.
     """
-    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
-        msg = "the frame must be indexed by a tz-aware DatetimeIndex"
-        raise ValueError(msg)
-    if "target" not in frame.columns:
-        msg = "the frame has no 'target' column"
-        raise ValueError(msg)
-    stamps = frame.index.tz_convert("UTC").floor("h")
+    check_frame(frame)
+    stamps = pd.DatetimeIndex(frame.index).tz_convert("UTC").floor("h")
     columns = {"target": pd.to_numeric(frame["target"], errors="coerce").to_numpy(dtype=float)}
     if "excluded" in frame.columns:
         # Booleans become 1/0; None or NaN (not flagged) become 0.

@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from custom_components.foresight.ml.forecast.engines.threads import single_thread
+from custom_components.foresight.ml.forecast.grid import check_frame
 
 from .backtest import MODEL, WatchBacktest, run_backtest
 from .baselines import BASELINE_GROUPS, baseline_changes
@@ -26,7 +27,7 @@ from .features import (
     lead_features,
 )
 from .forecast import SensorForecast
-from .grid import SensorGrid, build_grid, check_frame, choose_step, usable_target
+from .grid import SensorGrid, build_grid, choose_step, usable_target
 from .intervals import LeadIntervals
 from .model import LeadModel, lead_buckets
 from .settings import WatchSettings

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from custom_components.foresight.ml.forecast.grid import mean_per_slot
+from custom_components.foresight.ml.forecast.grid import check_frame, mean_per_slot
 
 from .settings import ALLOWED_STEPS
 
@@ -48,20 +48,6 @@ class SensorGrid:
     def steps_per_hour(self) -> float:
         """Buckets per hour."""
         return pd.Timedelta(hours=1) / self.step
-
-
-def check_frame(frame: pd.DataFrame) -> None:
-    """Check the project's frame convention (tz-aware DatetimeIndex, ``target`` column).
-
-    Raises:
-        ValueError: The index is not a tz-aware DatetimeIndex or ``target`` is missing.
-    """
-    if not isinstance(frame.index, pd.DatetimeIndex) or frame.index.tz is None:
-        msg = "the frame must be indexed by a tz-aware DatetimeIndex"
-        raise ValueError(msg)
-    if "target" not in frame.columns:
-        msg = "the frame has no 'target' column"
-        raise ValueError(msg)
 
 
 def usable_target(frame: pd.DataFrame) -> pd.Series:
