@@ -280,7 +280,9 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
 
     @callback
     def _on_trained(self) -> None:
-        if self.data is not None:  # the first refresh happens in set-up
+        # The first refresh happens in set-up; a training given up because Home Assistant
+        # is stopping must not start a prediction that reads from a recorder shutting down.
+        if self.data is not None and not self.hass.is_stopping:
             self.config_entry.async_create_background_task(
                 self.hass, self.async_refresh(), f"{DOMAIN} refresh after training"
             )
@@ -290,6 +292,8 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         self.hass.async_create_task(self.async_request_refresh(), eager_start=True)
 
     async def _async_update_data(self) -> Snapshot:
+        if self.hass.is_stopping and self.data is not None:
+            return self.data
         now = dt_util.utcnow()
         models = self.training.data
         repairs.async_update_entity_issues(self.hass, self.config_entry, self.settings)

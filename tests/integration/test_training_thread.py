@@ -9,7 +9,7 @@ import threading
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CoreState, HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -103,3 +103,22 @@ async def test_stopping_during_a_training_keeps_the_saved_model(
     assert await hass.async_add_executor_job(model_file.read_bytes) == saved
     assert not _training_threads()
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+async def test_no_prediction_reads_the_recorder_while_home_assistant_stops(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    runtime = init_integration.runtime_data
+    served = runtime.predictions.data
+    hass.set_state(CoreState.stopping)
+    try:
+        with patch("custom_components.foresight.coordinator.async_read_history") as read_history:
+            # A training ending now (given up, or finished) must not start a prediction.
+            runtime.training.async_update_listeners()
+            await runtime.predictions.async_refresh()
+            await hass.async_block_till_done()
+    finally:
+        hass.set_state(CoreState.running)
+
+    read_history.assert_not_called()
+    assert runtime.predictions.data is served
