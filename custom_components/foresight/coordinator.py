@@ -142,7 +142,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         executor = training_executor(self.hass)
         try:
             self._restored = await executor.async_run(
-                self.hass, restore_models, saved, self.settings.training_fingerprint()
+                restore_models, saved, self.settings.training_fingerprint()
             )
         except TrainingStoppedError:
             self._restored = None
@@ -176,14 +176,8 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
                 )
             executor = training_executor(self.hass)
             try:
-                models = await executor.async_run(
-                    self.hass,
-                    fit_models,
-                    history.frame,
-                    history.quality,
-                    settings,
-                    executor.stopping,
-                    samples,
+                models = await executor.async_fit(
+                    fit_models, history.frame, history.quality, settings, samples
                 )
             except TrainingStoppedError:
                 _LOGGER.debug("Training of %s stopped: Home Assistant is stopping", self.name)

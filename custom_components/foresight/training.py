@@ -115,8 +115,9 @@ def fit_models(
     frame: pd.DataFrame,
     quality: DataQuality,
     settings: FitSettings,
-    stopping: threading.Event | None = None,
     samples: pd.DataFrame | None = None,
+    *,
+    stopping: threading.Event | None = None,
 ) -> Models:
     """Fit the forecaster, the anomaly detector, and what the entry adds, on its history.
 

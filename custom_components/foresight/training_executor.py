@@ -1,24 +1,36 @@
-"""The thread Foresight trains on: one, at the lowest CPU priority, with collection paused.
+"""Where Foresight trains: a child process where the platform allows it, else one thread.
 
-Trainings run one at a time on a thread of their own, so on a two-core machine Home
-Assistant keeps a core, and on Linux the thread runs at nice 19 so that the scheduler
-prefers everything else when the machine is busy.
+**Fits run in a child process.** A fit is a long stretch of NumPy, pandas and scikit-learn
+work. On a thread of Home Assistant's own process it shares the GIL with the event loop, and
+array code that releases and retakes the GIL many times a millisecond keeps retaking it
+before the waiting loop thread wakes up: the loop stalled 15-45 ms at a time during fits, and
+up to 180 ms while the first fit imported scikit-learn (``python -m bench.fit_lag``). In a
+child process the loop never waits longer than about 5 ms. The child is started on the
+first fit (``spawn``: a fresh interpreter, nothing inherited from Home Assistant's threads),
+runs at nice 19, takes one fit at a time, and exits after a minute without work so that its
+memory goes back to the system. Where a process cannot be started, fits fall back to the
+training thread below.
 
-While a fit runs, Python's cyclic garbage collector is paused. A fit allocates a great many
-short-lived containers; with collection running, those alive at a young collection are
-promoted, and enough promotions set off a full collection, which walks every object of Home
-Assistant while holding the GIL and stalled the event loop for 100-250 ms
-(``python -m bench.entries``). Paused, they are freed by reference counting and never
-promoted; cycles created meanwhile are collected once it resumes.
+**Restores, and fits without a child process, run on one thread** at nice 19 with Python's
+cyclic garbage collector paused. A fit allocates a great many short-lived containers; with
+collection running, those alive at a young collection are promoted, and enough promotions
+set off a full collection, which walks every object of Home Assistant while holding the GIL
+and stalled the event loop for 100-250 ms (``python -m bench.entries``). Paused, they are
+freed by reference counting and never promoted; cycles created meanwhile are collected once
+it resumes.
 """
 
+import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 import contextlib
 from functools import partial
 import gc
 import logging
+import multiprocessing
 import os
+import signal
 import sys
 import threading
 
@@ -32,6 +44,11 @@ _LOGGER = logging.getLogger(__name__)
 
 TRAINING_EXECUTOR: HassKey[TrainingExecutor] = HassKey(f"{DOMAIN}_training_executor")
 LOWEST_PRIORITY = 19
+# Fits go to a child process (tests that patch what a fit calls turn this off).
+FITS_IN_PROCESS = True
+# A child process left without work ends, giving its memory back.
+PROCESS_IDLE_SECONDS = 60
+PROCESS_START_TIMEOUT = 60
 
 
 def _lower_priority() -> None:
@@ -72,26 +89,41 @@ class TrainingStoppedError(Exception):
     """Home Assistant is stopping: the training was not started, or gave up between stages."""
 
 
+class TrainingProcessError(Exception):
+    """The training process ended during a fit (killed for memory, for example)."""
+
+
 def _run_paused[T](func: Callable[[], T]) -> T:
     with COLLECTION_PAUSE:
         return func()
 
 
+def _lower_process_priority() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(LOWEST_PRIORITY)
+
+
 class TrainingExecutor:
-    """One low-priority worker thread for all entries' trainings.
+    """One child process for all entries' fits, and one low-priority thread.
 
     Attributes:
-        stopping: Set when Home Assistant stops; fits check it between stages.
+        stopping: Set when Home Assistant stops; fits on the thread check it between stages.
     """
 
-    def __init__(self) -> None:
-        """Create the (lazily started) worker."""
+    def __init__(self, hass: HomeAssistant, *, use_process: bool = True) -> None:
+        """Create the executor; the thread and the process start on first use."""
         self.stopping = threading.Event()
-        self._pool = ThreadPoolExecutor(
+        self._hass = hass
+        self._thread = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="foresight_training", initializer=_lower_priority
         )
+        self._use_process = use_process
+        self._process: _TrainingProcess | None = None
+        self._running_fits = 0
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self._starting = asyncio.Lock()
 
-    async def async_run[T](self, hass: HomeAssistant, func: Callable[..., T], *args: object) -> T:
+    async def async_run[T](self, func: Callable[..., T], *args: object) -> T:
         """Run ``func(*args)`` on the training thread with collection paused.
 
         Raises:
@@ -99,26 +131,140 @@ class TrainingExecutor:
         """
         if self.stopping.is_set():
             raise TrainingStoppedError
-        return await hass.loop.run_in_executor(self._pool, _run_paused, partial(func, *args))
+        return await self._hass.loop.run_in_executor(
+            self._thread, _run_paused, partial(func, *args)
+        )
+
+    async def async_fit[T](self, func: Callable[..., T], *args: object) -> T:
+        """Run ``func(*args)`` in the training process (on the thread where there is none).
+
+        ``func`` takes a ``stopping`` keyword: on the thread it is the executor's event; in
+        the process it is not passed, because a stop ends the process instead.
+
+        Raises:
+            TrainingStoppedError: Home Assistant is stopping.
+            TrainingProcessError: the training process ended during the fit.
+        """
+        if self.stopping.is_set():
+            raise TrainingStoppedError
+        process = await self._async_process() if self._use_process else None
+        if process is None:
+            return await self.async_run(partial(func, stopping=self.stopping), *args)
+        self._running_fits += 1
+        self._cancel_idle_timer()
+        try:
+            return await self._async_fit_in(process, func, *args)
+        finally:
+            self._running_fits -= 1
+            if self._running_fits == 0 and not self.stopping.is_set():
+                self._idle_timer = self._hass.loop.call_later(
+                    PROCESS_IDLE_SECONDS, self._end_idle_process
+                )
+
+    async def _async_fit_in[T](
+        self, process: _TrainingProcess, func: Callable[..., T], *args: object
+    ) -> T:
+        try:
+            submitted = await self._hass.async_add_executor_job(process.pool.submit, func, *args)
+            try:
+                return await asyncio.wrap_future(submitted)
+            except asyncio.CancelledError:
+                # The stop cancelled the fit before the process took it up.
+                if self.stopping.is_set() and submitted.cancelled():
+                    raise TrainingStoppedError from None
+                raise
+        except BrokenProcessPool as err:
+            if self._process is process:
+                self._process = None
+            if self.stopping.is_set():
+                raise TrainingStoppedError from err
+            raise TrainingProcessError(str(err)) from err
+
+    async def _async_process(self) -> _TrainingProcess | None:
+        async with self._starting:
+            if self._process is None:
+                try:
+                    started = await self._hass.async_add_executor_job(_TrainingProcess.start)
+                except (OSError, ImportError, BrokenProcessPool) as err:
+                    # No /dev/shm, no fork, a sandbox: the thread does the work instead.
+                    _LOGGER.info("Training on a thread: no training process (%s)", err)
+                    self._use_process = False
+                    return None
+                if self.stopping.is_set():  # Home Assistant began to stop meanwhile
+                    await self._hass.async_add_executor_job(started.kill)
+                    raise TrainingStoppedError
+                self._process = started
+            return self._process
+
+    def _cancel_idle_timer(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
+
+    def _end_idle_process(self) -> None:
+        self._idle_timer = None
+        if (process := self._process) is not None and self._running_fits == 0:
+            self._process = None
+            self._hass.async_add_executor_job(process.end)
 
     def shutdown(self) -> None:
-        """Ask a running fit to stop at its next stage, and wait for the thread to end."""
+        """End the process (a fit in it is abandoned) and wait for the thread to stop.
+
+        A fit on the thread stops at its next stage. Called from an executor job.
+        """
         self.stopping.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._hass.loop.call_soon_threadsafe(self._cancel_idle_timer)
+        if (process := self._process) is not None:
+            process.kill()
+        self._thread.shutdown(wait=True, cancel_futures=True)
+
+
+class _TrainingProcess:
+    """The child process: a one-worker process pool, and the worker's process id."""
+
+    def __init__(self, pool: ProcessPoolExecutor, pid: int) -> None:
+        self.pool = pool
+        self.pid = pid
+
+    @classmethod
+    def start(cls) -> _TrainingProcess:
+        """Start the process and wait until it runs (about a second; an executor job)."""
+        pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_lower_process_priority,
+        )
+        try:
+            pid = pool.submit(os.getpid).result(timeout=PROCESS_START_TIMEOUT)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        return cls(pool, pid)
+
+    def end(self) -> None:
+        """Let the process exit once idle, and wait for it."""
+        self.pool.shutdown(wait=True)
+
+    def kill(self) -> None:
+        """End the process now, abandoning its fit, and wait until the pool has noticed."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def training_executor(hass: HomeAssistant) -> TrainingExecutor:
     """The training executor of this Home Assistant, created on first use."""
     if (executor := hass.data.get(TRAINING_EXECUTOR)) is not None:
         return executor
-    executor = hass.data[TRAINING_EXECUTOR] = TrainingExecutor()
+    executor = hass.data[TRAINING_EXECUTOR] = TrainingExecutor(hass, use_process=FITS_IN_PROCESS)
 
     async def _async_shutdown(_event: Event) -> None:
         # The stopped executor stays in place, so a reload during the stop cannot start
-        # another thread. A fit stops at its next stage (well under a second); waiting for
-        # it keeps the saved model consistent and leaves no thread behind.
+        # another thread or process. Ending the process abandons its fit at once; a fit on
+        # the thread stops at its next stage (well under a second). Waiting keeps the saved
+        # model consistent and leaves nothing running behind.
         await hass.async_add_executor_job(executor.shutdown)
-        _LOGGER.debug("Training thread stopped")
+        _LOGGER.debug("Training stopped")
 
     hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_shutdown)
     return executor

@@ -1,7 +1,9 @@
 """Fixtures for tests that run Foresight inside a test Home Assistant with a real recorder."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 import logging
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder import Recorder
@@ -12,6 +14,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from pytest_homeassistant_custom_component.typing import RecorderInstanceGenerator
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.foresight import training_executor
 from custom_components.foresight.const import (
     CONF_ENGINE,
     CONF_FEATURE_ENTITIES,
@@ -38,6 +41,16 @@ async def recorder_and_custom_integrations(
     recorder_mock: Recorder, enable_custom_integrations: None
 ) -> None:
     """Every integration test gets an in-memory SQLite recorder and the project's integration."""
+
+
+@pytest.fixture(autouse=True)
+def fits_on_the_thread() -> Iterator[None]:
+    """Fits run on the training thread, where the tests' patches of what a fit calls apply.
+
+    ``test_training_process.py`` turns the training process back on.
+    """
+    with patch.object(training_executor, "FITS_IN_PROCESS", False):
+        yield
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ async def test_trainings_of_several_entries_run_one_at_a_time(
     lock = threading.Lock()
     real = coordinator.fit_models
 
-    def tracking(*args: Any) -> Any:
+    def tracking(*args: Any, **kwargs: Any) -> Any:
         nonlocal active, most
         with lock:
             active += 1
@@ -41,7 +41,7 @@ async def test_trainings_of_several_entries_run_one_at_a_time(
             threads.add(threading.current_thread().name)
         try:
             time.sleep(0.2)  # long enough for an overlap to show if the lock were missing
-            return real(*args)
+            return real(*args, **kwargs)
         finally:
             with lock:
                 active -= 1
