@@ -98,9 +98,28 @@ def _run_paused[T](func: Callable[[], T]) -> T:
         return func()
 
 
-def _lower_process_priority() -> None:
-    with contextlib.suppress(OSError):
-        os.nice(LOWEST_PRIORITY)
+# The child's first code. Home Assistant finds custom integrations through a
+# ``custom_components`` package it imports once and then takes the configuration directory off
+# ``sys.path`` again, so the child could not import Foresight (nor unpickle anything of it,
+# this code included: hence a string for the built-in ``exec``). It gets the same package,
+# with the parent's search path, and the lowest CPU priority.
+_CHILD_SETUP = """
+import os, sys, types
+try:
+    os.nice({priority})
+except OSError:
+    pass
+if "custom_components" not in sys.modules:
+    package = types.ModuleType("custom_components")
+    package.__path__ = {paths!r}
+    sys.modules["custom_components"] = package
+"""
+
+
+def _child_setup() -> str:
+    import custom_components  # noqa: PLC0415 - already imported: it holds this module
+
+    return _CHILD_SETUP.format(priority=LOWEST_PRIORITY, paths=list(custom_components.__path__))
 
 
 class TrainingExecutor:
@@ -232,7 +251,8 @@ class _TrainingProcess:
         pool = ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_lower_process_priority,
+            initializer=exec,
+            initargs=(_child_setup(),),
         )
         try:
             pid = pool.submit(os.getpid).result(timeout=PROCESS_START_TIMEOUT)
