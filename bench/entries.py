@@ -23,7 +23,9 @@ import json
 from pathlib import Path
 import resource
 import statistics
+import threading
 import time
+import traceback
 from typing import Any
 
 from homeassistant import loader
@@ -46,6 +48,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.foresight.const import DOMAIN
 from custom_components.foresight.ml.synthetic import synthetic_home
+from custom_components.foresight.training_executor import training_executor
 
 from .history import LAG_PERIOD, _memory_kib, _watch_loop_lag
 
@@ -100,10 +103,15 @@ def _config_dir(name: str) -> Path:
 
 
 class _FullCollections:
-    """Durations of the full garbage collections while installed, in seconds."""
+    """Durations of the full garbage collections while installed, in seconds, and where.
+
+    The callback runs on the thread whose allocation set the collection off; its innermost
+    frames say what was allocating.
+    """
 
     def __init__(self) -> None:
         self.durations: list[float] = []
+        self.where: list[str] = []
         self._started = 0.0
 
     def _callback(self, phase: str, info: dict[str, int]) -> None:
@@ -111,6 +119,11 @@ class _FullCollections:
             return
         if phase == "start":
             self._started = time.perf_counter()
+            frames = traceback.extract_stack(limit=4)[:-1]
+            self.where.append(
+                f"{threading.current_thread().name}: "
+                + " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in frames[::-1])
+            )
         else:
             self.durations.append(time.perf_counter() - self._started)
 
@@ -120,10 +133,11 @@ class _FullCollections:
     def uninstall(self) -> None:
         gc.callbacks.remove(self._callback)
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, Any]:
         return {
             "count": len(self.durations),
             "max_ms": round(1000 * max(self.durations, default=0.0), 1),
+            "where": self.where,
         }
 
 
@@ -260,6 +274,7 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
     )
     trainings = [entry.runtime_data.training.data.trained_at for entry in config_entries]
     engines = {entry.runtime_data.training.data.forecaster.engine for entry in config_entries}
+    fits_run_in = training_executor(hass).fits_run_in
     gc.collect()
     rss_trained = _memory_kib("VmRSS")
     await _stop(hass)
@@ -280,6 +295,8 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
         entry.runtime_data.training.data.trained_at not in trainings for entry in config_entries
     )
     await _stop(hass)
+    # Fits run in a child process (ended at each stop): its peak counts too.
+    child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {
         "benchmark": "entries",
         "entries": entries,
@@ -287,6 +304,7 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
         "training_days": days,
         "database": "file-backed SQLite" + (" (built this run)" if fresh else " (cached)"),
         "engines": sorted(engines),
+        "fits_run_in": fits_run_in,
         "cold_start_train_all_seconds": round(cold_wall, 1),
         "cold_start_loop_busy_seconds": round(cold_loop.busy, 2),
         "cold_start_longest_callback_ms": round(1000 * cold_loop.longest, 1),
@@ -295,6 +313,7 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
         "cold_start_loop_lag_p99_ms": round(1000 * float(np.percentile(cold_lags, 99)), 1),
         "added_rss_after_training_mib": round((rss_trained - rss_before) / 1024, 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "training_process_peak_rss_mib": round(child_peak / 1024, 1),
         "warm_start_seconds": round(warm_wall, 2),
         "warm_start_loop_ms_per_entry": round(1000 * warm_loop.busy / entries, 1),
         "warm_start_longest_callback_ms": round(1000 * warm_loop.longest, 1),

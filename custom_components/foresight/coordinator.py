@@ -48,7 +48,7 @@ from .sources import (
     temperature_feature,
 )
 from .training import FitSettings, Models, fit_models, models_meta, restore_models
-from .training_executor import TrainingStoppedError, training_executor
+from .training_executor import COLLECTION_PAUSE, TrainingStoppedError, training_executor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -162,18 +162,23 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
     async def _async_train(self) -> Models | None:
         # Reading too waits its turn: twenty entries must not load twenty histories at once.
         async with self.hass.data.setdefault(TRAINING_LOCK, asyncio.Lock()):
-            history = await self._async_read_training_history()
             settings = self._fit_settings()
             samples = None
-            if settings.watch_horizon_hours is not None:
-                end = dt_util.utcnow()
-                samples = await async_read_samples(
-                    self.hass,
-                    entity_spec(self.hass, self.settings.target),
-                    end - SAMPLES_TRAINING,
-                    end,
-                    tuple(entity_spec(self.hass, f) for f in self.settings.features),
-                )
+            # Years of rows become a row object each, live for a moment, and are freed by
+            # reference counting; with collection running, those alive at a young collection
+            # were promoted, and Home Assistant's recorder thread set off a full collection
+            # that stalled the event loop 200 ms (python -m bench.entries).
+            with COLLECTION_PAUSE:
+                history = await self._async_read_training_history()
+                if settings.watch_horizon_hours is not None:
+                    end = dt_util.utcnow()
+                    samples = await async_read_samples(
+                        self.hass,
+                        entity_spec(self.hass, self.settings.target),
+                        end - SAMPLES_TRAINING,
+                        end,
+                        tuple(entity_spec(self.hass, f) for f in self.settings.features),
+                    )
             executor = training_executor(self.hass)
             try:
                 models = await executor.async_fit(

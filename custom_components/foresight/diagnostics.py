@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 
 from .coordinator import ForesightConfigEntry
 from .ml.watch import SensorForecaster
+from .training_executor import training_executor
 
 
 def _rounded(value: float) -> float | None:
@@ -82,4 +83,5 @@ async def async_get_config_entry_diagnostics(
         if snapshot.anomaly is None
         else {"score": snapshot.anomaly.score, "is_anomaly": snapshot.anomaly.is_anomaly},
         "versions": {"python": platform.python_version(), **versions},
+        "fits_run_in": training_executor(hass).fits_run_in,
     }

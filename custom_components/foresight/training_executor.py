@@ -142,6 +142,11 @@ class TrainingExecutor:
         self._idle_timer: asyncio.TimerHandle | None = None
         self._starting = asyncio.Lock()
 
+    @property
+    def fits_run_in(self) -> str:
+        """Where fits run: ``process``, or ``thread`` where no process could be started."""
+        return "process" if self._use_process else "thread"
+
     async def async_run[T](self, func: Callable[..., T], *args: object) -> T:
         """Run ``func(*args)`` on the training thread with collection paused.
 

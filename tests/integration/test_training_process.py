@@ -55,6 +55,7 @@ async def test_entry_trains_in_a_child_process_that_ends_when_idle(
     children = _children()
     assert len(children) == 1
     assert children[0].pid != os.getpid()
+    assert hass.data[TRAINING_EXECUTOR].fits_run_in == "process"
 
     # A minute without fits: the process ends and gives its memory back.
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=PROCESS_IDLE_SECONDS + 1))
@@ -116,6 +117,7 @@ async def test_without_a_process_fits_run_on_the_training_thread(hass: HomeAssis
         assert (await executor.async_fit(_where_am_i)).startswith("foresight_training")
         # Decided once: no second attempt at a process for every fit.
         assert (await executor.async_fit(_where_am_i)).startswith("foresight_training")
+    assert executor.fits_run_in == "thread"
     assert not _children()
     await hass.async_add_executor_job(executor.shutdown)
 
