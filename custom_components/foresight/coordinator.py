@@ -136,11 +136,11 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
 
     async def _async_setup(self) -> None:
         """Restore saved models so that a restart shows forecasts at once."""
-        saved = await self._store.async_load()
-        # On the training thread too: at start-up Home Assistant's executor is busy enough
-        # without twenty entries unpickling their models on it at once.
+        # On the training thread, like reading the model: at start-up Home Assistant's
+        # executor is busy enough without twenty entries unpickling their models on it at once.
         executor = training_executor(self.hass)
         try:
+            saved = await self._store.async_load()
             self._restored = await executor.async_run(
                 restore_models, saved, self.settings.training_fingerprint()
             )

@@ -21,6 +21,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
 from .ml.forecast import Forecaster, ModelFileError, dumps, loads
+from .training_executor import training_executor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -88,7 +89,9 @@ class ModelStore:
         """Load what was saved; anything unreadable is dropped (and said once)."""
         key = await self._async_signing_key()
         state = await self._state_store.async_load() or {}
-        forecaster = await self._hass.async_add_executor_job(self._read_model, key)
+        # On the training thread: twenty entries starting together must not unpickle twenty
+        # models at once on Home Assistant's executor, all contending with the event loop.
+        forecaster = await training_executor(self._hass).async_run(self._read_model, key)
         detector, meta, watch, insight = (
             state.get(name) for name in ("detector", "meta", "watch", "insight")
         )
