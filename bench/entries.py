@@ -6,7 +6,8 @@ then starts Home Assistant with Foresight and N entries (one per meter) and meas
 
 - the time until every entry has trained (they train one at a time), and each training;
 - the event loop's lag during all of it (a 5 ms periodic callback; max and p99);
-- the resident memory added by the entries once trained;
+- the resident memory added by the entries once trained, the training process's (fits run in
+  a child process) after the last fit and at its peak, and whether it ended once idle;
 - a second start with the saved models: set-up time and event-loop time per entry;
 - the full (generation 2) garbage collections during each start and how long each took: a
   full collection walks every object of the process while holding the GIL, so it stalls the
@@ -20,6 +21,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 import gc
 import json
+import multiprocessing
 from pathlib import Path
 import resource
 import statistics
@@ -48,7 +50,10 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 
 from custom_components.foresight.const import DOMAIN
 from custom_components.foresight.ml.synthetic import synthetic_home
-from custom_components.foresight.training_executor import training_executor
+from custom_components.foresight.training_executor import (
+    PROCESS_IDLE_SECONDS,
+    training_executor,
+)
 
 from .history import LAG_PERIOD, _memory_kib, _watch_loop_lag
 
@@ -241,6 +246,17 @@ async def _start(
     return hass, config_entries, wall, loop_time
 
 
+def _process_rss_kib(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+
+
+def _wait_for_no_children(seconds: float) -> bool:
+    for child in multiprocessing.active_children():
+        child.join(seconds)
+    return not multiprocessing.active_children()
+
+
 async def _stop(hass: HomeAssistant) -> None:
     context = hass.data.pop("_bench_context")
     await hass.async_stop(force=True)
@@ -277,6 +293,12 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
     fits_run_in = training_executor(hass).fits_run_in
     gc.collect()
     rss_trained = _memory_kib("VmRSS")
+    children = multiprocessing.active_children()
+    child_rss = sum(_process_rss_kib(child.pid) for child in children if child.pid)
+    # The training process ends once idle: then only Home Assistant's process holds memory.
+    ended = await asyncio.to_thread(_wait_for_no_children, PROCESS_IDLE_SECONDS + 30)
+    gc.collect()
+    rss_after_process = _memory_kib("VmRSS")
     await _stop(hass)
 
     warm_lags: list[float] = []
@@ -312,6 +334,11 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
         "cold_start_loop_lag_max_ms": round(1000 * max(cold_lags), 1),
         "cold_start_loop_lag_p99_ms": round(1000 * float(np.percentile(cold_lags, 99)), 1),
         "added_rss_after_training_mib": round((rss_trained - rss_before) / 1024, 1),
+        "training_process_rss_after_training_mib": round(child_rss / 1024, 1),
+        "training_process_ended_when_idle": ended,
+        "added_rss_once_training_process_ended_mib": round(
+            (rss_after_process - rss_before) / 1024, 1
+        ),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "training_process_peak_rss_mib": round(child_peak / 1024, 1),
         "warm_start_seconds": round(warm_wall, 2),

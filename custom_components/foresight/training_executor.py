@@ -7,7 +7,7 @@ before the waiting loop thread wakes up: the loop stalled 15-45 ms at a time dur
 up to 180 ms while the first fit imported scikit-learn (``python -m bench.fit_lag``). In a
 child process the loop never waits longer than about 5 ms. The child is started on the
 first fit (``spawn``: a fresh interpreter, nothing inherited from Home Assistant's threads),
-runs at nice 19, takes one fit at a time, and exits after a minute without work so that its
+runs at nice 19, takes one fit at a time, and exits after 15 seconds without work so that its
 memory goes back to the system. Where a process cannot be started, fits fall back to the
 training thread below.
 
@@ -46,8 +46,9 @@ TRAINING_EXECUTOR: HassKey[TrainingExecutor] = HassKey(f"{DOMAIN}_training_execu
 LOWEST_PRIORITY = 19
 # Fits go to a child process (tests that patch what a fit calls turn this off).
 FITS_IN_PROCESS = True
-# A child process left without work ends, giving its memory back.
-PROCESS_IDLE_SECONDS = 60
+# A child process left without work ends, giving its memory back. Entries training together
+# (at start-up, or at the daily retrain time) follow each other within seconds.
+PROCESS_IDLE_SECONDS = 15
 PROCESS_START_TIMEOUT = 60
 
 
