@@ -372,6 +372,11 @@ async def test_first_start_creates_both_entries_and_the_freezer_limit(
             assert states[entity_id]["state"] != "unavailable", states[entity_id]
         assert not any(entity_id.endswith("_limit") for entity_id in energy_entities)
 
+        # A real Home Assistant fits in Foresight's training process, not on a thread.
+        status, diagnostics = await api.call("GET", f"/api/diagnostics/config_entry/{energy_id}")
+        assert status == HTTPStatus.OK, diagnostics
+        assert diagnostics["data"]["fits_run_in"] == "process", diagnostics["data"]
+
         # The freezer's forecast. At a first start the recorder holds hourly statistics and
         # only a few minutes of live readings, so Foresight forecasts the freezer hourly; once
         # a few days of readings (one a minute or so) are recorded it picks its own pace.
