@@ -57,28 +57,41 @@ def _run_stages(frame: pd.DataFrame, engine: str) -> list[object]:
     return [run() for _name, run in _stages(frame, engine)]
 
 
-async def _watch_process(frame: pd.DataFrame, engine: str) -> dict[str, Any]:
-    """The same training in a child process, as Foresight runs it in Home Assistant."""
+async def _late_wakeups(
+    running: Callable[[], bool], stage: Callable[[], str]
+) -> list[tuple[float, str]]:
+    """Wake every 5 ms while ``running()``; the wake-ups later than 15 ms, worst first."""
     late: list[tuple[float, str]] = []
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    started = time.perf_counter()
-    with pool:
-        fit = asyncio.get_running_loop().run_in_executor(pool, _run_stages, frame, engine)
-        while not fit.done():
-            before = time.perf_counter()
-            await asyncio.sleep(PERIOD)
-            lag = time.perf_counter() - before - PERIOD
-            if lag > LATE:
-                late.append((round(1000 * lag, 1), "process"))
-        await fit
-    late.sort(reverse=True)
+    while running():
+        before = time.perf_counter()
+        await asyncio.sleep(PERIOD)
+        lag = time.perf_counter() - before - PERIOD
+        if lag > LATE:
+            late.append((round(1000 * lag, 1), stage()))
+    return sorted(late, reverse=True)
+
+
+def _summary(
+    engine: str, where: str, started: float, late: list[tuple[float, str]]
+) -> dict[str, Any]:
     return {
         "engine": engine,
-        "where": "process (start included)",
+        "where": where,
         "seconds": round(time.perf_counter() - started, 2),
         "late_wakeups_over_15_ms": len(late),
         "worst": late[:5],
     }
+
+
+async def _watch_process(frame: pd.DataFrame, engine: str) -> dict[str, Any]:
+    """The same training in a child process, as Foresight runs it in Home Assistant."""
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    started = time.perf_counter()
+    with pool:
+        fit = asyncio.get_running_loop().run_in_executor(pool, _run_stages, frame, engine)
+        late = await _late_wakeups(lambda: not fit.done(), lambda: "process")
+        await fit
+    return _summary(engine, "process (start included)", started, late)
 
 
 async def _watch(frame: pd.DataFrame, engine: str) -> dict[str, Any]:
@@ -93,27 +106,14 @@ async def _watch(frame: pd.DataFrame, engine: str) -> dict[str, Any]:
         except Exception as err:  # noqa: BLE001 - re-raised in the main thread below
             failures.append(err)
 
-    late: list[tuple[float, str]] = []
     thread = threading.Thread(target=work)
     started = time.perf_counter()
     thread.start()
-    while thread.is_alive():
-        before = time.perf_counter()
-        await asyncio.sleep(PERIOD)
-        lag = time.perf_counter() - before - PERIOD
-        if lag > LATE:
-            late.append((round(1000 * lag, 1), stage["name"]))
+    late = await _late_wakeups(thread.is_alive, lambda: stage["name"])
     thread.join()
     if failures:
         raise failures[0]
-    late.sort(reverse=True)
-    return {
-        "engine": engine,
-        "where": "thread",
-        "seconds": round(time.perf_counter() - started, 2),
-        "late_wakeups_over_15_ms": len(late),
-        "worst": late[:5],
-    }
+    return _summary(engine, "thread", started, late)
 
 
 def main() -> None:
