@@ -4,8 +4,8 @@
 work. On a thread of Home Assistant's own process it shares the GIL with the event loop, and
 array code that releases and retakes the GIL many times a millisecond keeps retaking it
 before the waiting loop thread wakes up: the loop stalled 15-45 ms at a time during fits, and
-up to 180 ms while the first fit imported scikit-learn (``python -m bench.fit_lag``). In a
-child process the loop never waits longer than about 5 ms. The child is started on the
+160-190 ms while the first fit imported scikit-learn. Beside the same fits in a child process
+it was never 15 ms late (``python -m bench.fit_lag``). The child is started on the
 first fit (``spawn``: a fresh interpreter, nothing inherited from Home Assistant's threads),
 runs at nice 19, takes one fit at a time, and exits after 15 seconds without work so that its
 memory goes back to the system. Where a process cannot be started, fits fall back to the
