@@ -102,25 +102,32 @@ def _run_paused[T](func: Callable[[], T]) -> T:
 # The child's first code. Home Assistant finds custom integrations through a
 # ``custom_components`` package it imports once and then takes the configuration directory off
 # ``sys.path`` again, so the child could not import Foresight (nor unpickle anything of it,
-# this code included: hence a string for the built-in ``exec``). It gets the same package,
-# with the parent's search path, and the lowest CPU priority.
+# this code included: hence a string for the built-in ``exec``). It gets that package with the
+# parent's search path, and Foresight's package without running its ``__init__``, which would
+# import Home Assistant's recorder and config entries: 74 MiB a fit does not need. And the
+# lowest CPU priority.
 _CHILD_SETUP = """
 import os, sys, types
 try:
     os.nice({priority})
 except OSError:
     pass
-if "custom_components" not in sys.modules:
-    package = types.ModuleType("custom_components")
-    package.__path__ = {paths!r}
-    sys.modules["custom_components"] = package
+for name, paths in {packages!r}:
+    if name not in sys.modules:
+        package = types.ModuleType(name)
+        package.__path__ = paths
+        sys.modules[name] = package
 """
 
 
 def _child_setup() -> str:
     import custom_components  # noqa: PLC0415 - already imported: it holds this module
 
-    return _CHILD_SETUP.format(priority=LOWEST_PRIORITY, paths=list(custom_components.__path__))
+    packages = [
+        (package.__name__, list(package.__path__))
+        for package in (custom_components, sys.modules[__package__])
+    ]
+    return _CHILD_SETUP.format(priority=LOWEST_PRIORITY, packages=packages)
 
 
 class TrainingExecutor:
