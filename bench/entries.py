@@ -246,11 +246,6 @@ async def _start(
     return hass, config_entries, wall, loop_time
 
 
-def _process_rss_kib(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
-    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-
-
 def _wait_for_no_children(seconds: float) -> bool:
     for child in multiprocessing.active_children():
         child.join(seconds)
@@ -294,7 +289,7 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
     gc.collect()
     rss_trained = _memory_kib("VmRSS")
     children = multiprocessing.active_children()
-    child_rss = sum(_process_rss_kib(child.pid) for child in children if child.pid)
+    child_rss = sum(_memory_kib("VmRSS", child.pid) for child in children if child.pid)
     # The training process ends once idle: then only Home Assistant's process holds memory.
     ended = await asyncio.to_thread(_wait_for_no_children, PROCESS_IDLE_SECONDS + 30)
     gc.collect()

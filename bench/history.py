@@ -91,8 +91,8 @@ async def _fill_database(hass: HomeAssistant, hours: int) -> None:
     await hass.async_add_executor_job(get_instance(hass).block_till_done)
 
 
-def _memory_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+def _memory_kib(field: str, pid: int | str = "self") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise RuntimeError(field)  # pragma: no cover

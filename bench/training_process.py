@@ -12,17 +12,9 @@ top, so the child here carries what it would in Home Assistant.
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 RUNS = 3
-
-
-def _memory_mib(pid: int, field: str) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
-        if line.startswith(field + ":"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(field)  # pragma: no cover
 
 
 def _measure(engine: str) -> dict[str, Any]:
@@ -33,6 +25,11 @@ def _measure(engine: str) -> dict[str, Any]:
     from custom_components.foresight.training_executor import (  # noqa: PLC0415
         _TrainingProcess,
     )
+
+    from .history import _memory_kib  # noqa: PLC0415
+
+    def memory_mib(field: str) -> float:
+        return round(_memory_kib(field, process.pid) / 1024, 1)
 
     frame = synthetic_home(732, start="2024-10-30", seed=1)
     frame["excluded"] = False
@@ -50,15 +47,15 @@ def _measure(engine: str) -> dict[str, Any]:
     )
     process = _TrainingProcess.start()
     try:
-        at_start = _memory_mib(process.pid, "VmRSS")
+        at_start = memory_mib("VmRSS")
         for _ in range(RUNS):
             models = process.pool.submit(fit_models, frame, quality, settings).result()
         return {
             "engine": engine,
             "fitted": models.forecaster is not None,
             "rss_at_start_mib": at_start,
-            "rss_after_fits_mib": _memory_mib(process.pid, "VmRSS"),
-            "peak_rss_mib": _memory_mib(process.pid, "VmHWM"),
+            "rss_after_fits_mib": memory_mib("VmRSS"),
+            "peak_rss_mib": memory_mib("VmHWM"),
         }
     finally:
         process.end()
