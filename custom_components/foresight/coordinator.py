@@ -279,9 +279,7 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
 
     @callback
     def _on_trained(self) -> None:
-        # The first refresh happens in set-up; a training given up because Home Assistant
-        # is stopping must not start a prediction that reads from a recorder shutting down.
-        if self.data is not None and not self.hass.is_stopping:
+        if self.data is not None:  # the first refresh happens in set-up
             self.config_entry.async_create_background_task(
                 self.hass, self.async_refresh(), f"{DOMAIN} refresh after training"
             )
@@ -291,6 +289,8 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         self.hass.async_create_task(self.async_request_refresh(), eager_start=True)
 
     async def _async_update_data(self) -> Snapshot:
+        # A refresh while Home Assistant stops (after a training it gave up, say) must not
+        # read from a recorder that is shutting down.
         if self.hass.is_stopping and self.data is not None:
             return self.data
         now = dt_util.utcnow()

@@ -235,7 +235,8 @@ class TrainingExecutor:
 
     def _end_idle_process(self) -> None:
         self._idle_timer = None
-        if (process := self._process) is not None and self._running_fits == 0:
+        # A fit starting meanwhile would have cancelled this timer.
+        if (process := self._process) is not None:
             self._process = None
             self._hass.async_add_executor_job(process.end)
 
