@@ -10,6 +10,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import logging
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_FRIENDLY_NAME
@@ -298,6 +299,18 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         repairs.async_update_entity_issues(self.hass, self.config_entry, self.settings)
         if models is None:
             return Snapshot(issued_at=now)
+        # One prediction at a time across entries, reads included: twenty entries refreshing
+        # at a start or at the top of the hour must not keep twenty recorder and executor
+        # threads busy at once, all waiting for the GIL with the event loop.
+        async with self.hass.data.setdefault(PREDICTION_LOCK, asyncio.Lock()):
+            snapshot, detector_state = await self._async_predict(now, models)
+        self._store.async_save_detector_later(detector_state, models_meta(models))
+        repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)
+        return snapshot
+
+    async def _async_predict(
+        self, now: datetime, models: Models
+    ) -> tuple[Snapshot, dict[str, Any] | None]:
         end = _hour_floor(now)
         request = HistoryRequest(
             target=entity_spec(self.hass, self.settings.target),
@@ -312,16 +325,10 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
             samples = await async_read_samples(
                 self.hass, request.target, now - SAMPLES_PREDICTION, now, request.features
             )
-        # One prediction at a time across entries: twenty entries refreshing at the top of
-        # the hour must not take twenty of Home Assistant's executor threads at once.
-        predicting = self.hass.data.setdefault(PREDICTION_LOCK, asyncio.Lock())
-        async with self.config_entry.runtime_data.detector_lock, predicting:
-            snapshot, detector_state = await self.hass.async_add_executor_job(
+        async with self.config_entry.runtime_data.detector_lock:
+            return await self.hass.async_add_executor_job(
                 predict, models, history.frame, inputs, samples
             )
-        self._store.async_save_detector_later(detector_state, models_meta(models))
-        repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)
-        return snapshot
 
     async def _async_prediction_inputs(self, now: datetime) -> PredictionInputs:
         state = self.hass.states.get(self.settings.target)
