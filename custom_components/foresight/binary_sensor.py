@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import ForesightConfigEntry, PredictionCoordinator
-from .entity import ForesightEntity, async_remove_unprovided
+from .entity import ForesightEntity, async_add_paced, async_remove_unprovided
 from .outlook import crossing, warning_attributes
 
 PARALLEL_UPDATES = 0
@@ -81,7 +81,11 @@ async def async_setup_entry(
         description for description in BINARY_SENSORS if watching or not description.threshold_only
     ]
     async_remove_unprovided(hass, entry, BINARY_SENSOR_DOMAIN, BINARY_SENSORS, wanted)
-    async_add_entities(ForesightBinarySensor(coordinator, description) for description in wanted)
+    await async_add_paced(
+        hass,
+        async_add_entities,
+        [ForesightBinarySensor(coordinator, description) for description in wanted],
+    )
 
 
 class ForesightBinarySensor(ForesightEntity, BinarySensorEntity):

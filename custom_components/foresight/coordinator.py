@@ -56,7 +56,18 @@ _LOGGER = logging.getLogger(__name__)
 # One training at a time across all entries: each is single-threaded, so the rest of the
 # machine keeps a core, and twenty entries do not fit twenty models at once.
 TRAINING_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_training_lock")
-PREDICTION_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_prediction_lock")
+# One entry at a time keeps Home Assistant's threads busy: restoring a model, reading the
+# recorder, predicting, adding entities. The event loop shares the GIL with those threads,
+# and every extra busy one lengthens its waits: twenty entries starting together stalled
+# it 25-90 ms (python -m bench.entries). Fits run elsewhere and do not take it.
+BUSY_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_busy_lock")
+
+
+def busy_lock(hass: HomeAssistant) -> asyncio.Lock:
+    """The lock an entry holds while it keeps Home Assistant's threads busy."""
+    return hass.data.setdefault(BUSY_LOCK, asyncio.Lock())
+
+
 ENERGY_LIKE = {"energy", "power", "gas", "water", "volume", "volume_flow_rate"}
 
 
@@ -141,10 +152,11 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         # executor is busy enough without twenty entries unpickling their models on it at once.
         executor = training_executor(self.hass)
         try:
-            saved = await self._store.async_load()
-            self._restored = await executor.async_run(
-                restore_models, saved, self.settings.training_fingerprint()
-            )
+            async with busy_lock(self.hass):
+                saved = await self._store.async_load()
+                self._restored = await executor.async_run(
+                    restore_models, saved, self.settings.training_fingerprint()
+                )
         except TrainingStoppedError:
             self._restored = None
 
@@ -169,17 +181,18 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             # reference counting; with collection running, those alive at a young collection
             # were promoted, and Home Assistant's recorder thread set off a full collection
             # that stalled the event loop 200 ms (python -m bench.entries).
-            with COLLECTION_PAUSE:
-                history = await self._async_read_training_history()
-                if settings.watch_horizon_hours is not None:
-                    end = dt_util.utcnow()
-                    samples = await async_read_samples(
-                        self.hass,
-                        entity_spec(self.hass, self.settings.target),
-                        end - SAMPLES_TRAINING,
-                        end,
-                        tuple(entity_spec(self.hass, f) for f in self.settings.features),
-                    )
+            async with busy_lock(self.hass):
+                with COLLECTION_PAUSE:
+                    history = await self._async_read_training_history()
+                    if settings.watch_horizon_hours is not None:
+                        end = dt_util.utcnow()
+                        samples = await async_read_samples(
+                            self.hass,
+                            entity_spec(self.hass, self.settings.target),
+                            end - SAMPLES_TRAINING,
+                            end,
+                            tuple(entity_spec(self.hass, f) for f in self.settings.features),
+                        )
             executor = training_executor(self.hass)
             try:
                 models = await executor.async_fit(
@@ -299,10 +312,7 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         repairs.async_update_entity_issues(self.hass, self.config_entry, self.settings)
         if models is None:
             return Snapshot(issued_at=now)
-        # One prediction at a time across entries, reads included: twenty entries refreshing
-        # at a start or at the top of the hour must not keep twenty recorder and executor
-        # threads busy at once, all waiting for the GIL with the event loop.
-        async with self.hass.data.setdefault(PREDICTION_LOCK, asyncio.Lock()):
+        async with busy_lock(self.hass):
             snapshot, detector_state = await self._async_predict(now, models)
         self._store.async_save_detector_later(detector_state, models_meta(models))
         repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)

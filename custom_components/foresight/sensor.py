@@ -1,6 +1,5 @@
 """Sensor entities of Foresight, declared as data."""
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +19,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import ForesightConfigEntry, PredictionCoordinator, is_energy_like
-from .entity import ForesightEntity, async_remove_unprovided
+from .entity import ForesightEntity, async_add_paced, async_remove_unprovided
 from .history import entity_spec
 from .ml.forecast import BacktestResult, Forecaster
 from .ml.watch import SensorForecaster, WatchBacktest
@@ -34,8 +33,6 @@ from .outlook import (
 
 # Entities are read-only views of coordinator data; the coordinator serialises updates.
 PARALLEL_UPDATES = 0
-# Sensors added per event-loop step at set-up.
-SENSORS_PER_STEP = 4
 # The forecast list attribute is for dashboards; three days is plenty and keeps it small.
 FORECAST_ATTRIBUTE_HOURS = 72
 MODEL = "model"
@@ -303,12 +300,7 @@ async def async_setup_entry(
         ForesightSensor(coordinator, description, unit if description.in_target_unit else None)
         for description in wanted
     ]
-    # A new entity writes its state, which the recorder thread takes up at once: a dozen in
-    # one go held the event loop 18-31 ms (python -m bench.entries). A few at a time, with
-    # the loop free in between.
-    for first in range(0, len(sensors), SENSORS_PER_STEP):
-        async_add_entities(sensors[first : first + SENSORS_PER_STEP])
-        await asyncio.sleep(0)
+    await async_add_paced(hass, async_add_entities, sensors)
 
 
 class ForesightSensor(ForesightEntity, SensorEntity):

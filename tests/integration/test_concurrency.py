@@ -1,5 +1,6 @@
 """Several entries: their trainings queue up, one at a time, never in the event loop."""
 
+import asyncio
 import threading
 import time
 from typing import Any
@@ -57,3 +58,66 @@ async def test_trainings_of_several_entries_run_one_at_a_time(
     assert [entry.state for entry in entries] == [ConfigEntryState.LOADED] * 2
     assert most == 1
     assert threading.main_thread().name not in threads
+
+
+async def test_entries_read_and_predict_one_at_a_time(hass: HomeAssistant, home: None) -> None:
+    """Reads of the recorder and predictions of entries starting together never overlap."""
+    entries = [
+        MockConfigEntry(
+            domain=DOMAIN,
+            unique_id=target,
+            data={CONF_TARGET_ENTITY: target},
+            options={CONF_ENGINE: "numpy"},
+        )
+        for target in (TARGET, OUTDOOR)
+    ]
+    busy = 0
+    most = 0
+    calls: list[str] = []
+    lock = threading.Lock()  # reads count on the loop, predictions on an executor thread
+
+    def start(kind: str) -> None:
+        nonlocal busy, most
+        with lock:
+            busy += 1
+            most = max(most, busy)
+            calls.append(kind)
+
+    def end() -> None:
+        nonlocal busy
+        with lock:
+            busy -= 1
+
+    real_read = coordinator.async_read_history
+    real_predict = coordinator.predict
+
+    async def reading(*args: Any, **kwargs: Any) -> Any:
+        start("read")
+        try:
+            for _ in range(5):  # room for another entry to start, if nothing kept it out
+                await asyncio.sleep(0)
+            return await real_read(*args, **kwargs)
+        finally:
+            end()
+
+    def predicting(*args: Any, **kwargs: Any) -> Any:
+        start("predict")
+        try:
+            time.sleep(0.05)
+            return real_predict(*args, **kwargs)
+        finally:
+            end()
+
+    with (
+        patch.object(coordinator, "async_read_history", reading),
+        patch.object(coordinator, "predict", predicting),
+    ):
+        for entry in entries:
+            entry.add_to_hass(hass)
+        await hass.config_entries.async_setup(entries[0].entry_id)
+        await hass.async_block_till_done()
+
+    assert [entry.state for entry in entries] == [ConfigEntryState.LOADED] * 2
+    assert calls.count("read") >= 4  # a training and a prediction each
+    assert calls.count("predict") == 2
+    assert most == 1
