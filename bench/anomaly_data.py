@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.anomaly_data [--only household|hotgym|household-minutes]
-        [--sensitivity medium] [--tuning]
+        [--sensitivity medium] [--tuning | --earlier] [--seed N]
 
 For each data set this (1) fetches real data at run time into ``bench/data/`` (git-ignored),
 (2) injects realistic anomalies into the test period with a fixed seed and keeps the labels
@@ -43,6 +43,10 @@ TUNING_SEED = 11
 TUNING_START = "2008-11-26"
 """The tuning year (``--tuning``): online from here to the reported year's start, with its own
 injection seed. Settings are chosen on it; the reported year is run once afterwards."""
+EARLIER_SEED = 12
+EARLIER_START = "2007-11-26"
+"""The earlier year (``--earlier``, second check only): fit on the house's first year, online
+from here to :data:`TUNING_START`, injection seed 12."""
 ENERGY_GRACE = pd.Timedelta(hours=3)
 """Flags this soon after an event are its tail, not a new false alarm."""
 SENSOR_GRACE = pd.Timedelta(minutes=30)
@@ -192,21 +196,31 @@ def _write_case_csv(frame: pd.DataFrame, path: Path) -> None:
     frame.to_csv(path, index=False)
 
 
-def household_case(rng: np.random.Generator, *, tuning: bool = False) -> Case:
+def household_case(
+    rng: np.random.Generator, *, tuning: bool = False, earlier: bool = False
+) -> Case:
     """Hourly household energy, one year online, an event every 5 days.
 
     With ``tuning`` the year before the reported one is online instead (fit on the rows
-    before :data:`TUNING_START`; the reported year's rows are left out altogether).
+    before :data:`TUNING_START`; the reported year's rows are left out altogether); with
+    ``earlier`` the year before that (fit on the first year, online to
+    :data:`TUNING_START`).
     """
     data = fetch_household(DEFAULT_DATA_DIR)
+    if earlier:
+        name, start, end, label = "household-earlier", EARLIER_START, TUNING_START, "earlier"
+    elif tuning:
+        name, start, end, label = "household-tuning", TUNING_START, data.test_start, "tuning"
+    else:
+        name, start, end, label = "household", data.test_start, None, ""
     return _energy_case(
-        "household-tuning" if tuning else "household",
+        name,
         data.csv,
         data.value_col,
         time_zone=data.time_zone,
-        test_start=TUNING_START if tuning else data.test_start,
-        test_end=data.test_start if tuning else None,
-        source=data.source + (" (tuning year)" if tuning else ""),
+        test_start=start,
+        test_end=end,
+        source=data.source + (f" ({label} year)" if label else ""),
         rng=rng,
     )
 
@@ -397,6 +411,20 @@ def timing(repeats: int = 3) -> dict[str, float]:
     }
 
 
+def _prepare(
+    build: Callable[[np.random.Generator], Case], args: argparse.Namespace
+) -> tuple[Case, int]:
+    """The case to run (the household's tuning or earlier year on request) and its seed."""
+    if args.earlier:
+        seed = EARLIER_SEED if args.seed is None else args.seed
+        return household_case(np.random.default_rng(seed), earlier=True), seed
+    if args.tuning:
+        seed = TUNING_SEED if args.seed is None else args.seed
+        return household_case(np.random.default_rng(seed), tuning=True), seed
+    seed = SEED if args.seed is None else args.seed
+    return build(np.random.default_rng(seed)), seed
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Prepare, run and score every case; print a Markdown summary."""
     parser = argparse.ArgumentParser(description="anomaly benchmark with injected events")
@@ -415,11 +443,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="household: run the tuning year (online 2008-11-26 to 2009-11-25, seed 11)"
         " instead of the reported year",
     )
+    parser.add_argument(
+        "--earlier",
+        action="store_true",
+        help="household: run the earlier year (online 2007-11-26 to 2008-11-25, seed 12), a"
+        " second check of choices made on the tuning year",
+    )
+    parser.add_argument(
+        "--seed", type=int, help="injection seed instead of the case's own (more events)"
+    )
     parser.add_argument("--timing", action="store_true", help="only time fit and scoring")
     parser.add_argument("--json", action="store_true", help="also print a JSON summary per case")
     args = parser.parse_args(argv)
-    if args.tuning and args.only not in {None, "household"}:
-        parser.error("--tuning exists for the household only")
+    if (args.tuning or args.earlier) and args.only not in {None, "household"}:
+        parser.error("--tuning and --earlier exist for the household only")
+    if args.tuning and args.earlier:
+        parser.error("choose one of --tuning and --earlier")
+    household_year = args.tuning or args.earlier
     if args.timing:
         result = timing()
         print(
@@ -438,15 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, build in builders.items():
         if args.only and name != args.only:
             continue
-        if args.tuning and name != "household":
+        if household_year and name != "household":
             continue
-        if args.tuning:
-            case = household_case(np.random.default_rng(TUNING_SEED), tuning=True)
-        else:
-            case = build(np.random.default_rng(SEED))
+        case, seed = _prepare(build, args)
         out, command, log = run_detector(case, args.sensitivity, args.multivariate, args.expected)
         scores = score_output(out, case.events, case.grace)
-        print(f"## {case.name} ({case.source})")
+        print(f"## {case.name} ({case.source}; injection seed {seed})")
         print(f"command: {' '.join(command)}")
         print(log)
         recall = scores.detected / max(scores.events, 1)

@@ -1,5 +1,6 @@
 """The benchmark entry points and the packed IsolationForest."""
 
+import argparse
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +115,32 @@ def test_energy_case_can_end_before_the_reported_year(
     assert last < pd.Timestamp(end, tz="Europe/Berlin")
     assert all(e.end < pd.Timestamp(end, tz="Europe/Berlin") for e in case.events)
     assert case.train_until == pd.Timestamp(start, tz="Europe/Berlin").tz_convert("UTC").isoformat()
+
+
+def test_household_years_and_seeds_are_chosen_on_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--earlier`` / ``--tuning`` pick the household's earlier years, ``--seed`` the injection."""
+    calls: list[tuple[float, bool, bool]] = []
+
+    def fake_case(rng: np.random.Generator, *, tuning: bool = False, earlier: bool = False) -> str:
+        calls.append((float(rng.random()), tuning, earlier))
+        return "case"
+
+    monkeypatch.setattr(anomaly_data, "household_case", fake_case)
+
+    def choose(*argv: str) -> int:
+        parser_args = argparse.Namespace(
+            earlier="--earlier" in argv,
+            tuning="--tuning" in argv,
+            seed=int(argv[-1]) if "--seed" in argv else None,
+        )
+        _, seed = anomaly_data._prepare(fake_case, parser_args)  # type: ignore[arg-type]
+        return seed
+
+    assert choose("--earlier") == anomaly_data.EARLIER_SEED
+    assert calls[-1][1:] == (False, True)
+    assert choose("--tuning") == anomaly_data.TUNING_SEED
+    assert calls[-1][1:] == (True, False)
+    assert choose("--tuning", "--seed", "21") == 21
+    assert calls[-1][0] == float(np.random.default_rng(21).random())
+    assert choose() == anomaly_data.SEED
+    assert calls[-1][1:] == (False, False)

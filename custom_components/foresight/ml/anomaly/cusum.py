@@ -41,7 +41,15 @@ class CusumSide:
     sum_expected: float = 0.0
 
     def update(
-        self, moment: datetime, z: float, actual: float, expected: float, limit: float
+        self,
+        moment: datetime,
+        z: float,
+        actual: float,
+        expected: float,
+        limit: float,
+        *,
+        slack: float = SLACK,
+        cap: float = CAP,
     ) -> float:
         """Add one standardized residual (positive = in this side's direction).
 
@@ -51,11 +59,13 @@ class CusumSide:
             actual: The reading (for explanations).
             expected: Its expectation (for explanations).
             limit: Largest value kept, so the sum drains soon after a long deviation ends.
+            slack: Contributions below this drain the sum.
+            cap: Largest contribution of one reading.
 
         Returns:
             The new CUSUM value.
         """
-        self.value = min(max(0.0, self.value + min(z, CAP) - SLACK), limit)
+        self.value = min(max(0.0, self.value + min(z, cap) - slack), limit)
         if self.value <= 0.0:
             self.reset()
             return 0.0

@@ -14,7 +14,8 @@ history (see :mod:`.energy_fit`):
 * persistent excess: the smallest residual of the last three hours, less their range,
   in units of the recent spread of the residuals (:mod:`.persist`), so an appliance left on
   (the same extra power every hour) is caught after three hours even when none of them is far
-  off on its own.
+  off on its own; its running sum catches a longer run whose windows each stay just below
+  that threshold.
 
 The expected median comes from the forecast engine when the caller passes a band, otherwise
 from the self-contained :mod:`.profile`. Hours inside an alarm or marked abnormal are kept out
@@ -39,7 +40,14 @@ from .baseload import (
 from .cusum import CusumSide
 from .gate import DecisionGate
 from .periods import Feedback
-from .persist import HOURS as PERSIST_HOURS, SCALE_HOURS, excess, spread_of
+from .persist import (
+    HOURS as PERSIST_HOURS,
+    SCALE_HOURS,
+    SUM_CAP,
+    SUM_SLACK,
+    excess,
+    spread_of,
+)
 from .profile import (
     HOURS_PER_WEEK,
     REFIT_HOURS,
@@ -53,9 +61,10 @@ from .serial import as_utc, float_from_json, float_to_json
 from .settings import AnomalySettings, settings_from_dict, settings_to_dict
 from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
 
-STATE_VERSION = 3
+STATE_VERSION = 4
 """Version 2 added the persistent-excess test, version 3 changed its statistic (flatness), so
-a version-2 threshold would not fit it; older states are refused (refit)."""
+a version-2 threshold would not fit it, version 4 added the running sum of the persistent
+excess (its threshold and state); older states are refused (refit)."""
 HOUR = timedelta(hours=1)
 RATIO_FLOOR = 1e-9
 CUSUM_LIMIT = 1.5
@@ -92,6 +101,8 @@ class EnergyThresholds:
         persist_spread: Residual spread (P90) of the whole history, used while fewer than
             two weeks of recent residuals are known.
         persist_floor: Smallest residual spread used.
+        persist_sum_high: Threshold of the running sum of the persistent excess (see
+            :func:`.persist.persist_sum_path`); infinite disables it.
     """
 
     high_scale: list[float]
@@ -113,6 +124,7 @@ class EnergyThresholds:
     persist_high: float = math.inf
     persist_spread: float = 1.0
     persist_floor: float = 1e-9
+    persist_sum_high: float = math.inf
 
     def deviation(self, residual: float, hour_of_day: int) -> float:
         """A residual in units of the usual P99 (P1) distance for that hour."""
@@ -163,6 +175,9 @@ class EnergyAnomalyDetector:
         self._res_values: deque[float] = deque(maxlen=SCALE_HOURS)
         self._res_expected: deque[float] = deque(maxlen=SCALE_HOURS)
         self._persist = 0.0
+        # Running sum of the persistent excess (a long run just below its threshold).
+        self._persist_sum = CusumSide()
+        self._persist_sum_evidence = 0.0
 
     @property
     def is_anomaly(self) -> bool:
@@ -196,7 +211,10 @@ class EnergyAnomalyDetector:
         self._res_expected.append(expected)
 
     def _persistent_excess(self, hour: int, value: float, expected: float) -> float:
-        """Excess of the last hours (all present; :func:`.persist.excess`) over the spread."""
+        """Excess of the last hours (all present; :func:`.persist.excess`) over the spread.
+
+        NaN when one of the hours is missing (0.0 when the test is disabled).
+        """
         t = self.thresholds
         if not math.isfinite(t.persist_high):
             return 0.0
@@ -209,11 +227,11 @@ class EnergyAnomalyDetector:
         for back in range(1, PERSIST_HOURS):
             position = len(self._res_hours) - back
             if position < 0 or self._res_hours[position] != hour - back:
-                return 0.0
+                return math.nan
             residuals.append(self._res_values[position])
             values.append(self._res_values[position] + self._res_expected[position])
         if not all(math.isfinite(r) for r in residuals):
-            return 0.0
+            return math.nan
         return excess(residuals, values) / spread
 
     def _grid(self, first: int, last: int, *, learn_only: bool) -> np.ndarray:
@@ -316,6 +334,7 @@ class EnergyAnomalyDetector:
         if was_active and not active:
             self._high.reset()
             self._low.reset()
+            self._persist_sum.reset()
         learn = not active and score < self.settings.on_score
         self.remember(
             hour,
@@ -339,14 +358,25 @@ class EnergyAnomalyDetector:
         self._high.update(moment, zc, value, band.p50, CUSUM_LIMIT * t.cusum_high * margin)
         self._low.update(moment, -zc, value, band.p50, CUSUM_LIMIT * t.cusum_low * margin)
         below_floor = max(t.floor_value - value, 0.0) / (t.floor_scale * margin)
-        self._persist = max(self._persistent_excess(hour, value, band.p50), 0.0) / (
-            t.persist_high * margin
-        )
+        statistic = self._persistent_excess(hour, value, band.p50)
+        self._persist = max(statistic, 0.0) / (t.persist_high * margin)  # NaN -> 0.0
+        self._persist_sum_evidence = 0.0
+        if math.isfinite(t.persist_sum_high):
+            if math.isnan(statistic):
+                self._persist_sum.reset()
+            else:
+                limit = CUSUM_LIMIT * t.persist_sum_high * margin
+                self._persist_sum.update(
+                    moment, statistic, value, band.p50, limit, slack=SUM_SLACK, cap=SUM_CAP
+                )
+            self._persist_sum_evidence = self._persist_sum.value / (t.persist_sum_high * margin)
         evidence = {
             AnomalyKind.SPIKE: max(z, 0.0) / (t.z_high * margin),
             AnomalyKind.DROP: max(max(-z, 0.0) / (t.z_low * margin), below_floor),
             AnomalyKind.SUSTAINED_HIGH: max(
-                self._high.value / (t.cusum_high * margin), self._persist
+                self._high.value / (t.cusum_high * margin),
+                self._persist,
+                self._persist_sum_evidence,
             ),
             AnomalyKind.SUSTAINED_LOW: self._low.value / (t.cusum_low * margin),
             AnomalyKind.BASE_LOAD: 0.0,
@@ -360,9 +390,20 @@ class EnergyAnomalyDetector:
             self._base_shift = current - reference
         return evidence
 
+    def _sustained_source(self) -> str:
+        """Which sustained-high evidence is largest: ``cusum``, ``persist`` or ``persist_sum``."""
+        cusum = self._high.value / self._cusum_threshold() if self._high.count else -1.0
+        sources = {"cusum": cusum, "persist": self._persist, "persist_sum": -1.0}
+        if self._persist_sum.count:
+            sources["persist_sum"] = self._persist_sum_evidence
+        return max(sources, key=sources.__getitem__)
+
     def _onset(self, kind: AnomalyKind, moment: datetime) -> datetime | None:
         match kind:
             case AnomalyKind.SUSTAINED_HIGH:
+                source = self._sustained_source()
+                if source == "persist_sum" and self._persist_sum.since is not None:
+                    return self._persist_sum.since - (PERSIST_HOURS - 1) * HOUR
                 if self._persist >= 1.0 and self._high.value / self._cusum_threshold() < 1.0:
                     return moment - (PERSIST_HOURS - 1) * HOUR
                 return self._high.since
@@ -385,9 +426,13 @@ class EnergyAnomalyDetector:
         evidence: float,
     ) -> Explanation:
         duration: timedelta | None = None
-        if kind is AnomalyKind.SUSTAINED_HIGH and (
-            self._high.count == 0 or self._persist > self._high.value / self._cusum_threshold()
-        ):
+        source = self._sustained_source() if kind is AnomalyKind.SUSTAINED_HIGH else ""
+        if source == "persist_sum":
+            # The running sum of the persistent excess: since its first window began.
+            since = (self._persist_sum.since or moment) - (PERSIST_HOURS - 1) * HOUR
+            actual, expected = self._persist_sum.means()
+            duration = moment - since + HOUR
+        elif source == "persist":
             # The persistent-excess test: the last few hours.
             count = min(PERSIST_HOURS, len(self._res_values))
             since = moment - (count - 1) * HOUR
@@ -464,6 +509,7 @@ class EnergyAnomalyDetector:
         self._gate.clear()
         self._high.reset()
         self._low.reset()
+        self._persist_sum.reset()
         self._alarm = None
 
     def _set_learn(self, first: int, last: int, *, learn: bool) -> None:
@@ -486,6 +532,7 @@ class EnergyAnomalyDetector:
             "gate": self._gate.to_dict(),
             "high": self._high.to_dict(),
             "low": self._low.to_dict(),
+            "persist_sum": self._persist_sum.to_dict(),
             "hours": list(self._hours),
             "values": [float_to_json(v) for v in self._values],
             "learn": list(self._learn),
@@ -512,6 +559,7 @@ class EnergyAnomalyDetector:
         detector._gate.restore(state["gate"])
         detector._high = CusumSide.from_dict(state["high"])
         detector._low = CusumSide.from_dict(state["low"])
+        detector._persist_sum = CusumSide.from_dict(state["persist_sum"])
         detector._hours.extend(int(h) for h in state["hours"])
         detector._values.extend(float_from_json(v) for v in state["values"])
         detector._learn.extend(bool(x) for x in state["learn"])

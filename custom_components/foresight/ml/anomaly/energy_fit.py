@@ -7,7 +7,7 @@ from .baseload import base_floor_of, base_path
 from .calibration import tail_threshold, threshold_for_budget
 from .cusum import cusum_path
 from .energy import EnergyAnomalyDetector, EnergyThresholds
-from .persist import SCALE_HOURS, SCALE_QUANTILE, persist_path
+from .persist import SCALE_HOURS, SCALE_QUANTILE, persist_path, persist_sum_path
 from .profile import HOURS_PER_WEEK, IntArray, local_slots, replay_bands
 from .robust import BoolArray, FloatArray, nan_quantile, robust_scale
 from .settings import AnomalySettings
@@ -33,9 +33,14 @@ MIN_POINT_LOW = 2.0
 PERSIST_BUDGET = 0.65
 """Alarms per week the persistent-excess test would have raised over the history (0.7 with
 the half-range flatness of state version 2)."""
+PERSIST_SUM_BUDGET = 0.5
+"""Alarms per week the running sum of the persistent excess would have raised over the
+history (chosen with five injection seeds of the tuning year, docs/benchmarks/anomaly.md)."""
 MIN_CUSUM = 4.0
 MIN_PERSIST = 1.0
 """Three hours must each lie at least one recent P90 spread above the median."""
+MIN_PERSIST_SUM = 0.5
+"""The running sum must gather at least half a recent P90 spread above its slack."""
 MIN_BASE_Z = 4.0
 FLOOR_QUANTILE = 0.001
 FLOOR_SHARE = 0.5
@@ -238,6 +243,9 @@ def fit_energy_detector(
         persist_high=threshold_for_budget(persist, PERSIST_BUDGET * weeks, MIN_PERSIST),
         persist_spread=persist_spread,
         persist_floor=floor,
+        persist_sum_high=threshold_for_budget(
+            persist_sum_path(persist), PERSIST_SUM_BUDGET * weeks, MIN_PERSIST_SUM
+        ),
     )
     detector = EnergyAnomalyDetector(settings, thresholds)
     # Hours that were already far off stay out of the profile, like online alarms do.

@@ -12,6 +12,12 @@ three hours' values is taken off the smallest residual. The household's own busy
 much more from one hour to the next. (Half the range was taken off before; the full range, with
 the budget re-chosen on the tuning year, caught one more appliance there at about the same
 false-alarm rate: docs/benchmarks/anomaly.md.)
+
+A long appliance run whose three-hour windows each stay just below the threshold (the house's
+own load dips in one hour, or the recent spread is wide) is caught by the running sum of the
+statistic: every hour adds how far its three-hour window lies above :data:`SUM_SLACK` recent
+spreads, an hour below drains it, a gap resets it (:func:`persist_sum_path`). Its threshold
+is learnt by the same replay and episode budget as the statistic's own.
 """
 
 from collections.abc import Iterable
@@ -31,6 +37,11 @@ MIN_SCALE_VALUES = 14 * 24
 SCALE_QUANTILE = 0.9
 FLATNESS = 1.0
 """Share of the hours' range (max - min of the values) taken off the smallest residual."""
+SUM_SLACK = 0.6
+"""Windows whose statistic stays below this many recent spreads drain the running sum."""
+SUM_CAP = 1.5
+"""Largest contribution of one window to the running sum (one far-off window alone is the
+statistic's own business)."""
 
 
 def spread_of(residuals: Iterable[float], fallback: float, floor: float) -> float:
@@ -64,3 +75,17 @@ def persist_path(
         - level.rolling(HOURS, min_periods=HOURS).min()
     )
     return ((smallest - FLATNESS * swing) / spread).to_numpy(dtype=np.float64)
+
+
+def persist_sum_path(statistic: FloatArray) -> FloatArray:
+    """The running sum of the statistic along its path (a gap, NaN, resets it to 0).
+
+    Must match the detector's online sum (:class:`.cusum.CusumSide` with :data:`SUM_SLACK`
+    and :data:`SUM_CAP`): ``max(0, sum + min(statistic, SUM_CAP) - SUM_SLACK)``.
+    """
+    path = np.zeros(len(statistic))
+    total = 0.0
+    for position, item in enumerate(statistic.tolist()):
+        total = 0.0 if math.isnan(item) else max(0.0, total + min(item, SUM_CAP) - SUM_SLACK)
+        path[position] = total
+    return path
