@@ -85,6 +85,13 @@ def backtest_days(total_days: int, most: int) -> int:
     return max(FOLD_DAYS, min(most, (total_days // 2) // FOLD_DAYS * FOLD_DAYS))
 
 
+def row_ages(rows: IntArray) -> FloatArray:
+    """Age in hours of each training row (sorted grid positions) before the newest one."""
+    if rows.size == 0:
+        return np.empty(0)
+    return np.asarray(rows[-1] - rows, dtype=np.float64)
+
+
 def _score(actual: FloatArray, predicted: FloatArray) -> float:
     return float(np.mean(np.abs(actual - predicted)))
 
@@ -127,7 +134,7 @@ def run_backtest(
         rows = np.concatenate([train, scored])
         matrix = day_ahead_features(grid, rows, layout, fills, settings)
         engine = make_engine()
-        engine.fit(matrix[: train.size], grid.target[train], layout)
+        engine.fit(matrix[: train.size], grid.target[train], layout, age_hours=row_ages(train))
         test = matrix[train.size :]
         actual_parts.append(grid.target[scored])
         model_parts.append(engine.predict(test))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .backtest import FIRST_TRAINING_POSITION, BacktestResult, run_backtest
+from .backtest import FIRST_TRAINING_POSITION, BacktestResult, row_ages, run_backtest
 from .baselines import SAME_HOUR_MEAN_7D, baseline_forecasts
 from .engines import Engine, create_engine, resolve_engine
 from .errors import NotEnoughHistoryError
@@ -227,7 +227,7 @@ def train_forecaster(frame: pd.DataFrame, settings: ForecastSettings) -> Forecas
         rows = rows[np.isfinite(grid.target[rows])]
         matrix = day_ahead_features(grid, rows, layout, fills, settings)
         model = create_engine(engine_name)
-        model.fit(matrix, grid.target[rows], layout)
+        model.fit(matrix, grid.target[rows], layout, age_hours=row_ages(rows))
     return Forecaster(
         settings=settings,
         engine=engine_name,

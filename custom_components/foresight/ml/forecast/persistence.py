@@ -35,7 +35,9 @@ type FloatArray = npt.NDArray[np.float64]
 
 MAGIC: Final = b"FORESIGHT-FORECAST\x00"
 #: 2: twelve recent-level columns (robust and issue-time levels); older files are retrained.
-FORMAT_VERSION: Final = 2
+#: 3: the sklearn engine blends its trees with a ridge (its state holds both) and the trees
+#: see a weekday copy in the recent-level group; older files are retrained.
+FORMAT_VERSION: Final = 3
 _LENGTH = struct.Struct(">I")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 

@@ -35,8 +35,19 @@ class Engine(Protocol):
 
     name: str
 
-    def fit(self, features: FloatArray, target: FloatArray, layout: FeatureLayout) -> None:
-        """Fit on a NaN-free feature matrix and a finite target."""
+    def fit(
+        self,
+        features: FloatArray,
+        target: FloatArray,
+        layout: FeatureLayout,
+        *,
+        age_hours: FloatArray | None = None,
+    ) -> None:
+        """Fit on a NaN-free feature matrix and a finite target.
+
+        ``age_hours`` is each row's age in hours before the newest training row; an engine
+        may weigh recent rows more (households drift over the years). None = all alike.
+        """
 
     def predict(self, features: FloatArray) -> FloatArray:
         """Median forecast per row."""

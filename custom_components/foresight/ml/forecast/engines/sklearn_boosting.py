@@ -1,9 +1,12 @@
-"""scikit-learn engine: gradient boosting kept additive over feature groups.
+"""scikit-learn engine: gradient boosting kept additive over feature groups, blended.
 
 ``interaction_cst`` lets a tree use the features of one group only (the groups are disjoint),
 so the model is a sum of one function per group. A group's contribution is then read off
-exactly by swapping only that group's columns into a reference row. Importing this module
-imports scikit-learn; the package imports it only when this engine is chosen.
+exactly by swapping only that group's columns into a reference row. The forecast is the
+average of these trees and the NumPy engine's ridge regression fitted on the same rows: both
+are sums of per-group terms, so the blend is one too and each group's contribution is the
+same average of its two contributions (exact). Importing this module imports scikit-learn;
+the package imports it only when this engine is chosen.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from typing import Any
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
 
-from custom_components.foresight.ml.forecast.features import FeatureLayout
+from custom_components.foresight.ml.forecast.features import RECENT_LEVEL, FeatureLayout
 
 from .base import Explained, FloatArray
+from .numpy_ridge import RidgeEngine
 from .threads import single_thread
 
 #: Rows used to centre each group's contribution on its training mean.
@@ -28,10 +32,22 @@ CENTERING_ROWS = 2000
 UNUSED_COLUMNS = frozenset(
     ("same_hour_ewm_28d", "same_hour_median_7d", "near_hour_median_7d", "last_day_mean")
 )
+#: Raw columns repeated inside the recent-level group, so that the trees of that group can
+#: let the weight of the recent past depend on the weekday (the group already holds its own
+#: copy of the hour). The groups stay disjoint: the copy is a separate column. On the
+#: household validation year this gained 0.4-0.6 points of skill.
+LEVEL_INTERACTIONS = ("weekday",)
+#: Boosting rounds. 100 did as well as 150 on the household validation year (10.6 % vs
+#: 10.3 % with the weekday in the level group; within the noise) and fits a third faster.
+MAX_ITER = 100
+#: Weight of the trees in the blend with the ridge regression (the rest is the ridge's).
+#: On the household validation year, model alone: trees 10.6 %, ridge 10.8 %, blend 0.5
+#: 11.9 % (0.3: 11.7 %, 0.7: 11.7 %); the two models err differently.
+TREE_WEIGHT = 0.5
 
 
 class BoostingEngine:
-    """Histogram gradient boosting on the absolute error (a median forecast)."""
+    """Histogram gradient boosting on the absolute error (a median forecast), blended."""
 
     name = "sklearn"
 
@@ -43,22 +59,43 @@ class BoostingEngine:
         self._reference = np.empty(0)
         self._reference_value = 0.0
         self._group_means: dict[str, float] = {}
+        self._ridge: RidgeEngine | None = None
 
-    def fit(self, features: FloatArray, target: FloatArray, layout: FeatureLayout) -> None:
-        """Fit the boosted trees, then the reference row and each group's mean term."""
-        self._columns = [
-            index for index, name in enumerate(layout.names) if name not in UNUSED_COLUMNS
-        ]
-        used = features[:, self._columns]
+    def fit(
+        self,
+        features: FloatArray,
+        target: FloatArray,
+        layout: FeatureLayout,
+        *,
+        age_hours: FloatArray | None = None,
+    ) -> None:
+        """Fit the boosted trees, the reference row, each group's mean term and the ridge.
+
+        ``age_hours`` weighs the ridge's rows only: weighted absolute-error boosting fits
+        about five times slower (over the fit budget), and a 365-day half-life did not help
+        the trees on the household validation year (9.95 % vs 9.94 %; 120 days: 8.9 %).
+        """
+        names = layout.names
+        self._columns = [index for index, name in enumerate(names) if name not in UNUSED_COLUMNS]
         position = {column: number for number, column in enumerate(self._columns)}
         self._groups = {
             group: tuple(position[index] for index in indices if index in position)
             for group, indices in layout.group_indices().items()
         }
+        if RECENT_LEVEL in self._groups:
+            # A column may appear twice in ``_columns``: the copy belongs to the level group.
+            extra = [names.index(name) for name in LEVEL_INTERACTIONS if name in names]
+            start = len(self._columns)
+            self._columns.extend(extra)
+            self._groups[RECENT_LEVEL] = (
+                *self._groups[RECENT_LEVEL],
+                *range(start, start + len(extra)),
+            )
+        used = features[:, self._columns]
         model = HistGradientBoostingRegressor(
             loss="absolute_error",
             learning_rate=0.1,
-            max_iter=150,
+            max_iter=MAX_ITER,
             max_leaf_nodes=15,
             min_samples_leaf=40,
             l2_regularization=1.0,
@@ -74,6 +111,9 @@ class BoostingEngine:
         sample = features[::step]
         terms = self._group_terms(sample)
         self._group_means = {group: float(values.mean()) for group, values in terms.items()}
+        ridge = RidgeEngine()
+        ridge.fit(features, target, layout, age_hours=age_hours)
+        self._ridge = ridge
 
     def _group_terms(self, features: FloatArray) -> dict[str, FloatArray]:
         """Each group's term relative to the reference row, with one ``predict`` call."""
@@ -96,30 +136,53 @@ class BoostingEngine:
     def predict(self, features: FloatArray) -> FloatArray:
         """Median forecast per row."""
         assert self._model is not None  # noqa: S101
+        assert self._ridge is not None  # noqa: S101
         with single_thread(self.name):
-            return np.asarray(self._model.predict(features[:, self._columns]), dtype=float)
+            trees = np.asarray(self._model.predict(features[:, self._columns]), dtype=float)
+        return TREE_WEIGHT * trees + (1.0 - TREE_WEIGHT) * self._ridge.predict(features)
 
     def explain(self, features: FloatArray) -> Explained:
-        """Exact additive parts: the baseline is the mean training prediction."""
+        """Exact additive parts: each part is the blend of the two models' parts.
+
+        The trees' baseline is their mean training prediction, the ridge's its intercept.
+        """
+        assert self._ridge is not None  # noqa: S101
         terms = self._group_terms(features)
-        contributions = {group: terms[group] - self._group_means[group] for group in terms}
-        baseline_value = self._reference_value + sum(self._group_means.values())
+        ridge = self._ridge.explain(features)
+        baseline_value = (
+            TREE_WEIGHT * (self._reference_value + sum(self._group_means.values()))
+            + (1.0 - TREE_WEIGHT) * self._ridge.intercept
+        )
+        contributions = {
+            group: TREE_WEIGHT * (terms[group] - self._group_means[group])
+            + (1.0 - TREE_WEIGHT) * ridge.contributions[group]
+            for group in terms
+        }
         baseline = np.full(len(features), baseline_value)
         p50 = baseline + np.sum(list(contributions.values()), axis=0)
         return Explained(p50=p50, baseline=baseline, contributions=contributions)
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, FloatArray], bytes | None]:
-        """The fitted trees can only be pickled; the caller authenticates them first."""
+        """The fitted trees can only be pickled; the caller authenticates them first.
+
+        The ridge's state is plain metadata and arrays (``ridge:`` prefix), not pickled.
+        """
         assert self._model is not None  # noqa: S101
+        assert self._ridge is not None  # noqa: S101
         buffer = io.BytesIO()
         pickle.dump(self._model, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        ridge_meta, ridge_arrays, _ = self._ridge.get_state()
         meta = {
             "groups": {group: list(indices) for group, indices in self._groups.items()},
             "columns": self._columns,
             "reference_value": self._reference_value,
             "group_means": self._group_means,
+            "tree_weight": TREE_WEIGHT,
+            "ridge": ridge_meta,
         }
-        return meta, {"reference": self._reference}, buffer.getvalue()
+        arrays = {"reference": self._reference}
+        arrays.update({f"ridge:{name}": values for name, values in ridge_arrays.items()})
+        return meta, arrays, buffer.getvalue()
 
     @classmethod
     def from_state(
@@ -128,10 +191,14 @@ class BoostingEngine:
         """Rebuild from :meth:`get_state` output whose bytes were already authenticated.
 
         Raises:
-            ValueError: The pickled model is missing.
+            ValueError: The pickled model or the ridge's state is missing, or the state was
+                saved with another blend weight.
         """
         if blob is None:
             msg = "the sklearn engine state has no model bytes"
+            raise ValueError(msg)
+        if "ridge" not in meta or meta.get("tree_weight") != TREE_WEIGHT:
+            msg = "the sklearn engine state has no ridge or another blend weight"
             raise ValueError(msg)
         engine = cls()
         # Only reached after the file's HMAC and library versions were checked (persistence).
@@ -141,4 +208,12 @@ class BoostingEngine:
         engine._reference = arrays["reference"]
         engine._reference_value = float(meta["reference_value"])
         engine._group_means = {group: float(value) for group, value in meta["group_means"].items()}
+        engine._ridge = RidgeEngine.from_state(
+            meta["ridge"],
+            {
+                name.removeprefix("ridge:"): values
+                for name, values in arrays.items()
+                if name.startswith("ridge:")
+            },
+        )
         return engine
