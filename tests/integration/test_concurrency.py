@@ -16,10 +16,8 @@ from custom_components.foresight.const import CONF_ENGINE, CONF_TARGET_ENTITY, D
 from .home import OUTDOOR, TARGET
 
 
-async def test_trainings_of_several_entries_run_one_at_a_time(
-    hass: HomeAssistant, home: None
-) -> None:
-    entries = [
+def _two_entries() -> list[MockConfigEntry]:
+    return [
         MockConfigEntry(
             domain=DOMAIN,
             unique_id=target,
@@ -28,6 +26,12 @@ async def test_trainings_of_several_entries_run_one_at_a_time(
         )
         for target in (TARGET, OUTDOOR)
     ]
+
+
+async def test_trainings_of_several_entries_run_one_at_a_time(
+    hass: HomeAssistant, home: None
+) -> None:
+    entries = _two_entries()
     active = 0
     most = 0
     threads: set[str] = set()
@@ -62,15 +66,7 @@ async def test_trainings_of_several_entries_run_one_at_a_time(
 
 async def test_entries_read_and_predict_one_at_a_time(hass: HomeAssistant, home: None) -> None:
     """Reads of the recorder and predictions of entries starting together never overlap."""
-    entries = [
-        MockConfigEntry(
-            domain=DOMAIN,
-            unique_id=target,
-            data={CONF_TARGET_ENTITY: target},
-            options={CONF_ENGINE: "numpy"},
-        )
-        for target in (TARGET, OUTDOOR)
-    ]
+    entries = _two_entries()
     busy = 0
     most = 0
     calls: list[str] = []
