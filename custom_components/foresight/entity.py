@@ -13,11 +13,6 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from .const import DOMAIN
 from .coordinator import ForesightConfigEntry, PredictionCoordinator, busy_lock
 
-# A new entity writes its state, which the recorder thread takes up at once, holding the GIL
-# the event loop needs: a dozen in one loop step held the loop 18-31 ms (python -m
-# bench.entries). So a few per loop step, and one entry at a time.
-ENTITIES_PER_STEP = 1
-
 
 class ForesightEntity(CoordinatorEntity[PredictionCoordinator]):
     """An entity of one Foresight entry; each entry is a service device of its own."""
@@ -62,8 +57,13 @@ async def async_add_paced(
     async_add_entities: AddConfigEntryEntitiesCallback,
     entities: Sequence[Entity],
 ) -> None:
-    """Add an entry's entities a few per loop step, one entry at a time."""
+    """Add an entry's entities one per loop step, one entry at a time.
+
+    A new entity writes its state, which the recorder thread takes up at once, holding the
+    GIL the event loop needs: a dozen in one loop step held the loop 18-31 ms, four 20-28 ms
+    (python -m bench.entries).
+    """
     async with busy_lock(hass):
-        for first in range(0, len(entities), ENTITIES_PER_STEP):
-            async_add_entities(entities[first : first + ENTITIES_PER_STEP])
+        for entity in entities:
+            async_add_entities([entity])
             await asyncio.sleep(0)
