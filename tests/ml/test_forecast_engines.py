@@ -153,7 +153,7 @@ def test_sklearn_engine_blends_trees_with_the_ridge(home: pd.DataFrame) -> None:
     engine.fit(matrix, target, layout, age_hours=ages)
     ridge = create_engine("numpy")
     ridge.fit(matrix, target, layout, age_hours=ages)
-    trees = engine._model.predict(matrix[-48:][:, engine._columns])  # type: ignore[attr-defined]
+    trees = engine._trees.predict(matrix[-48:][:, engine._columns])  # type: ignore[attr-defined]
     weight = sklearn_boosting.TREE_WEIGHT
     assert 0.0 < weight < 1.0
     np.testing.assert_allclose(

@@ -330,10 +330,13 @@ def test_numpy_engine_state_round_trip(home: pd.DataFrame) -> None:
     assert explained.baseline[0] == pytest.approx(engine.predict(matrix).mean())
 
 
-def test_sklearn_state_without_model_bytes_is_rejected() -> None:
-    pytest.importorskip("sklearn")
-    with pytest.raises(ValueError, match="no model bytes"):
+def test_sklearn_state_without_tree_arrays_is_rejected() -> None:
+    # Loading needs no scikit-learn, so this runs without it too.
+    with pytest.raises(ValueError, match="no tree arrays"):
         engine_from_state("sklearn", {}, {}, None)
+    # A state of the older format held a pickled model.
+    with pytest.raises(ValueError, match="no tree arrays"):
+        engine_from_state("sklearn", {"trees": {}}, {}, b"pickled model")
 
 
 # --- explanations ---------------------------------------------------------------------------

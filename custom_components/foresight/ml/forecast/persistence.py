@@ -3,8 +3,9 @@
 Layout: ``MAGIC``, a 4-byte big-endian header length, the JSON header (format version,
 library versions, payload length and SHA-256), a 32-byte HMAC-SHA256 of header and payload
 under the caller's key, then the payload. The payload is an ``np.savez`` archive of plain
-arrays read with ``allow_pickle=False``. Only the scikit-learn engine needs a pickle, and it
-is unpickled only after the checksum, the HMAC and the library versions were all checked.
+arrays read with ``allow_pickle=False``. No engine pickles its state; an engine that ever
+returned bytes would have them unpickled only after the checksum, the HMAC and the library
+versions were all checked.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ MAGIC: Final = b"FORESIGHT-FORECAST\x00"
 #: 2: twelve recent-level columns (robust and issue-time levels); older files are retrained.
 #: 3: the sklearn engine blends its trees with a ridge (its state holds both) and the trees
 #: see a weekday copy in the recent-level group; older files are retrained.
-FORMAT_VERSION: Final = 3
+#: 4: the sklearn engine stores its trees as plain arrays instead of a pickled scikit-learn
+#: model (loading and predicting no longer import scikit-learn); older files are retrained.
+FORMAT_VERSION: Final = 4
 _LENGTH = struct.Struct(">I")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 

@@ -1,7 +1,7 @@
 """Regression engines behind one interface, and the choice between them.
 
-The scikit-learn engine is imported only when chosen, so this package works without
-scikit-learn installed.
+Only fitting the scikit-learn engine imports scikit-learn: this package works without it, and
+a fitted engine of either kind loads and predicts with NumPy alone.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def create_engine(name: str) -> Engine:
 
         return RidgeEngine()
     if name == "sklearn":
-        from .sklearn_boosting import BoostingEngine  # noqa: PLC0415  (imports sklearn)
+        from .sklearn_boosting import BoostingEngine  # noqa: PLC0415
 
         return BoostingEngine()
     msg = f"unknown engine {name!r}"

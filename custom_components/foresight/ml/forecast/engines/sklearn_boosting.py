@@ -5,24 +5,26 @@ so the model is a sum of one function per group. A group's contribution is then 
 exactly by swapping only that group's columns into a reference row. The forecast is the
 average of these trees and the NumPy engine's ridge regression fitted on the same rows: both
 are sums of per-group terms, so the blend is one too and each group's contribution is the
-same average of its two contributions (exact). Importing this module imports scikit-learn;
-the package imports it only when this engine is chosen.
+same average of its two contributions (exact).
+
+Only :meth:`BoostingEngine.fit` imports scikit-learn (in the training process). It copies the
+fitted trees into a :class:`TreeEnsemble` and drops the scikit-learn model, so the engine
+that Home Assistant unpickles, stores, loads and predicts with needs NumPy only.
 """
 
 from __future__ import annotations
 
-import io
-import pickle
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingRegressor
 
 from custom_components.foresight.ml.forecast.features import RECENT_LEVEL, FeatureLayout
 
 from .base import Explained, FloatArray
 from .numpy_ridge import RidgeEngine
 from .threads import single_thread
+from .trees import TreeEnsemble
 
 #: Rows used to centre each group's contribution on its training mean.
 CENTERING_ROWS = 2000
@@ -44,6 +46,11 @@ MAX_ITER = 100
 #: On the household validation year, model alone: trees 10.6 %, ridge 10.8 %, blend 0.5
 #: 11.9 % (0.3: 11.7 %, 0.7: 11.7 %); the two models err differently.
 TREE_WEIGHT = 0.5
+#: Rows on which the exported trees are checked against scikit-learn's own prediction: a
+#: scikit-learn release that changed its tree layout must fail the fit, not mis-predict.
+EXPORT_CHECK_ROWS = 256
+#: Largest difference accepted in that check (the sums normally agree to the last bit).
+EXPORT_TOLERANCE = 1e-9
 
 
 class BoostingEngine:
@@ -53,7 +60,7 @@ class BoostingEngine:
 
     def __init__(self) -> None:
         """Create an unfitted engine."""
-        self._model: HistGradientBoostingRegressor | None = None
+        self._trees: TreeEnsemble | None = None
         self._groups: dict[str, tuple[int, ...]] = {}
         self._columns: list[int] = []
         self._reference = np.empty(0)
@@ -74,7 +81,13 @@ class BoostingEngine:
         ``age_hours`` weighs the ridge's rows only: weighted absolute-error boosting fits
         about five times slower (over the fit budget), and a 365-day half-life did not help
         the trees on the household validation year (9.95 % vs 9.94 %; 120 days: 8.9 %).
+
+        Raises:
+            ValueError: The exported trees do not reproduce scikit-learn's prediction.
         """
+        # Here only: importing scikit-learn in Home Assistant's process would stall it.
+        from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415
+
         names = layout.names
         self._columns = [index for index, name in enumerate(names) if name not in UNUSED_COLUMNS]
         position = {column: number for number, column in enumerate(self._columns)}
@@ -105,19 +118,23 @@ class BoostingEngine:
         )
         with single_thread(self.name):
             model.fit(used, target)
-        self._model = model
-        self._reference = np.median(used, axis=0)
-        step = max(1, len(features) // CENTERING_ROWS)
-        sample = features[::step]
-        terms = self._group_terms(sample)
+            trees = TreeEnsemble.from_sklearn(model)
+            _check_export(trees, model.predict, used[:: max(1, len(used) // EXPORT_CHECK_ROWS)])
+            self._reference = np.median(used, axis=0)
+            step = max(1, len(features) // CENTERING_ROWS)
+            # scikit-learn is faster than the NumPy walk on these thousands of stacked rows,
+            # and gives the same sums.
+            terms = self._group_terms(features[::step], model.predict)
+        self._trees = trees
         self._group_means = {group: float(values.mean()) for group, values in terms.items()}
         ridge = RidgeEngine()
         ridge.fit(features, target, layout, age_hours=age_hours)
         self._ridge = ridge
 
-    def _group_terms(self, features: FloatArray) -> dict[str, FloatArray]:
+    def _group_terms(
+        self, features: FloatArray, predict: Callable[[FloatArray], FloatArray]
+    ) -> dict[str, FloatArray]:
         """Each group's term relative to the reference row, with one ``predict`` call."""
-        assert self._model is not None  # noqa: S101
         features = features[:, self._columns]
         rows = len(features)
         stacked = np.tile(self._reference, ((len(self._groups) + 1) * rows + 1, 1))
@@ -125,8 +142,7 @@ class BoostingEngine:
         for number, indices in enumerate(self._groups.values(), start=1):
             columns = list(indices)
             stacked[number * rows : (number + 1) * rows, columns] = features[:, columns]
-        with single_thread(self.name):
-            predicted = self._model.predict(stacked)
+        predicted = predict(stacked)
         self._reference_value = float(predicted[-1])
         return {
             group: predicted[number * rows : (number + 1) * rows] - self._reference_value
@@ -135,10 +151,9 @@ class BoostingEngine:
 
     def predict(self, features: FloatArray) -> FloatArray:
         """Median forecast per row."""
-        assert self._model is not None  # noqa: S101
+        assert self._trees is not None  # noqa: S101
         assert self._ridge is not None  # noqa: S101
-        with single_thread(self.name):
-            trees = np.asarray(self._model.predict(features[:, self._columns]), dtype=float)
+        trees = self._trees.predict(features[:, self._columns])
         return TREE_WEIGHT * trees + (1.0 - TREE_WEIGHT) * self._ridge.predict(features)
 
     def explain(self, features: FloatArray) -> Explained:
@@ -146,8 +161,9 @@ class BoostingEngine:
 
         The trees' baseline is their mean training prediction, the ridge's its intercept.
         """
+        assert self._trees is not None  # noqa: S101
         assert self._ridge is not None  # noqa: S101
-        terms = self._group_terms(features)
+        terms = self._group_terms(features, self._trees.predict)
         ridge = self._ridge.explain(features)
         baseline_value = (
             TREE_WEIGHT * (self._reference_value + sum(self._group_means.values()))
@@ -163,14 +179,12 @@ class BoostingEngine:
         return Explained(p50=p50, baseline=baseline, contributions=contributions)
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, FloatArray], bytes | None]:
-        """The fitted trees can only be pickled; the caller authenticates them first.
+        """Plain metadata and arrays, nothing pickled.
 
-        The ridge's state is plain metadata and arrays (``ridge:`` prefix), not pickled.
+        The trees' arrays have the prefix ``trees:``, the ridge's ``ridge:``.
         """
-        assert self._model is not None  # noqa: S101
+        assert self._trees is not None  # noqa: S101
         assert self._ridge is not None  # noqa: S101
-        buffer = io.BytesIO()
-        pickle.dump(self._model, buffer, protocol=pickle.HIGHEST_PROTOCOL)
         ridge_meta, ridge_arrays, _ = self._ridge.get_state()
         meta = {
             "groups": {group: list(indices) for group, indices in self._groups.items()},
@@ -179,41 +193,55 @@ class BoostingEngine:
             "group_means": self._group_means,
             "tree_weight": TREE_WEIGHT,
             "ridge": ridge_meta,
+            "trees": self._trees.meta(),
         }
         arrays = {"reference": self._reference}
+        arrays.update({f"trees:{name}": values for name, values in self._trees.arrays().items()})
         arrays.update({f"ridge:{name}": values for name, values in ridge_arrays.items()})
-        return meta, arrays, buffer.getvalue()
+        return meta, arrays, None
 
     @classmethod
     def from_state(
         cls, meta: dict[str, Any], arrays: dict[str, FloatArray], blob: bytes | None
     ) -> BoostingEngine:
-        """Rebuild from :meth:`get_state` output whose bytes were already authenticated.
+        """Rebuild from :meth:`get_state` output.
 
         Raises:
-            ValueError: The pickled model or the ridge's state is missing, or the state was
+            ValueError: The trees' or the ridge's state is missing or damaged (a state of an
+                older format holds a pickled model instead of tree arrays), or the state was
                 saved with another blend weight.
         """
-        if blob is None:
-            msg = "the sklearn engine state has no model bytes"
+        if blob is not None or "trees" not in meta:
+            msg = "the sklearn engine state has no tree arrays (an older format)"
             raise ValueError(msg)
         if "ridge" not in meta or meta.get("tree_weight") != TREE_WEIGHT:
             msg = "the sklearn engine state has no ridge or another blend weight"
             raise ValueError(msg)
         engine = cls()
-        # Only reached after the file's HMAC and library versions were checked (persistence).
-        engine._model = pickle.loads(blob)  # noqa: S301
+        engine._trees = TreeEnsemble.from_arrays(meta["trees"], _prefixed(arrays, "trees:"))
         engine._groups = {group: tuple(indices) for group, indices in meta["groups"].items()}
         engine._columns = [int(index) for index in meta["columns"]]
         engine._reference = arrays["reference"]
         engine._reference_value = float(meta["reference_value"])
         engine._group_means = {group: float(value) for group, value in meta["group_means"].items()}
-        engine._ridge = RidgeEngine.from_state(
-            meta["ridge"],
-            {
-                name.removeprefix("ridge:"): values
-                for name, values in arrays.items()
-                if name.startswith("ridge:")
-            },
-        )
+        engine._ridge = RidgeEngine.from_state(meta["ridge"], _prefixed(arrays, "ridge:"))
         return engine
+
+
+def _prefixed(arrays: dict[str, FloatArray], prefix: str) -> dict[str, FloatArray]:
+    """The arrays whose names start with ``prefix``, under their names without it."""
+    return {
+        name.removeprefix(prefix): values
+        for name, values in arrays.items()
+        if name.startswith(prefix)
+    }
+
+
+def _check_export(
+    trees: TreeEnsemble, predict: Callable[[FloatArray], FloatArray], rows: FloatArray
+) -> None:
+    """Raise unless the exported trees predict ``rows`` as scikit-learn does."""
+    difference = float(np.max(np.abs(trees.predict(rows) - predict(rows)), initial=0.0))
+    if not difference <= EXPORT_TOLERANCE:
+        msg = f"exported trees differ from scikit-learn's prediction by {difference}"
+        raise ValueError(msg)
