@@ -58,7 +58,7 @@ from custom_components.foresight.training_executor import (
     training_executor,
 )
 
-from .history import LAG_PERIOD, _memory_kib
+from .history import LAG_PERIOD, Lags, _memory_kib
 
 DATA_DIR = Path(__file__).parent / "data"
 REPOSITORY = Path(__file__).parents[1]
@@ -202,34 +202,6 @@ class _ControlLoop:
         self.lag = result
 
 
-class _Lags:
-    """The event loop's lag samples, each with its window on the monotonic clock."""
-
-    def __init__(self) -> None:
-        self.values: list[float] = []
-        self.windows: list[tuple[float, float]] = []
-
-    async def watch(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            started = time.perf_counter()
-            await asyncio.sleep(LAG_PERIOD)
-            ended = time.perf_counter()
-            self.values.append(ended - started - LAG_PERIOD)
-            self.windows.append((started, ended))
-
-    def max_ms(self) -> float:
-        return round(1000 * max(self.values), 1)
-
-    def max_ms_apart_from(self, late: list[tuple[float, float]]) -> float:
-        """Largest lag whose window overlaps none of the bare loop's late wake-ups."""
-        alone = [
-            lag
-            for lag, (start, end) in zip(self.values, self.windows, strict=True)
-            if not any(start < other_end and other_start < end for other_start, other_end in late)
-        ]
-        return round(1000 * max(alone, default=0.0), 1)
-
-
 def _describe(handle: asyncio.Handle) -> str:
     """What a handle runs: for a task's step, the task's coroutine."""
     task = getattr(getattr(handle, "_callback", None), "__self__", None)
@@ -271,7 +243,7 @@ async def _start(
     config: Path,
     database: Path,
     entries: int,
-    lags: _Lags,
+    lags: Lags,
     *,
     fill_days: int | None,
     training_days: int,
@@ -357,7 +329,7 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
         else:
             saved.unlink()
     rss_before = _memory_kib("VmRSS")
-    cold_lags = _Lags()
+    cold_lags = Lags()
     cold_collections = _FullCollections()
     cold_control = _ControlLoop()
     hass, config_entries, cold_wall, cold_loop = await _start(
@@ -384,7 +356,7 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
     rss_after_process = _memory_kib("VmRSS")
     await _stop(hass)
 
-    warm_lags = _Lags()
+    warm_lags = Lags()
     warm_collections = _FullCollections()
     warm_control = _ControlLoop()
     hass, config_entries, warm_wall, warm_loop = await _start(
