@@ -247,7 +247,10 @@ async def test_add_foresight_in_the_browser(
             await page.get_by_role("link", name="Settings").click()
             await page.get_by_text("Devices & services", exact=True).first.click()
             await page.wait_for_url("**/config/integrations/dashboard")
-            await page.get_by_role("button", name="Add integration").click()
+            # The floating button: while the config entries still load, the page also shows
+            # an empty-state "Add integration" button, and a slow machine can catch that moment.
+            fab = page.locator('ha-button[slot="fab"]')
+            await fab.get_by_role("button", name="Add integration").click()
             brands = page.locator("dialog-add-integration")
             await brands.locator("input").first.fill("Foresight")
             await brands.get_by_text("Foresight", exact=True).click()
