@@ -21,6 +21,8 @@ from custom_components.foresight.ml.forecast.baselines import (
     baseline_forecasts,
 )
 from custom_components.foresight.ml.forecast.features import (
+    AWAY_RATIO_HIGH,
+    AWAY_RATIO_LOW,
     DAILY_PATTERN,
     HOLIDAY,
     RECENT_LEVEL,
@@ -341,5 +343,93 @@ def test_robust_level_columns_and_last_day_mean() -> None:
         issues=np.array([24 * 9 + 3]),
     )
     assert later[0, names.index("last_day_mean")] == np.mean(values[24 * 8 + 3 : 24 * 9 + 3])
-    changed = [names.index("last_day_mean")]
+    issue_time_columns = (
+        "last_day_mean",
+        "away",
+        "away_lag_day",
+        "away_same_hour_mean_7d",
+        "away_last_day_mean",
+    )
+    changed = [names.index(name) for name in issue_time_columns]
     np.testing.assert_array_equal(np.delete(later, changed), np.delete(matrix, changed))
+
+
+def _away_row(last_day_level: float) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Features of hour 05:00 on day 29 after 28 days at 1.0 and a last day at a level."""
+    values = np.r_[np.ones(24 * 28), np.full(24, last_day_level), np.ones(24)]
+    grid = build_grid(hourly(values), ())
+    layout = make_layout((), with_holidays=False, with_season=False)
+    matrix = build_features(
+        grid,
+        np.array([24 * 29 + 5], dtype=np.int64),
+        np.array([24]),
+        layout,
+        fill_values(grid, 24 * 29),
+        time_zone="UTC",
+        country=None,
+    )
+    return matrix[0], layout.names
+
+
+@pytest.mark.parametrize(
+    ("last_day_level", "gate"),
+    [(1.0, 0.0), (2.0, 0.0), (0.1, 1.0), (0.0, 1.0)],
+)
+def test_away_gate_follows_the_last_day_against_the_28_day_level(
+    last_day_level: float, gate: float
+) -> None:
+    row, names = _away_row(last_day_level)
+    assert row[names.index("away")] == pytest.approx(gate)
+    assert row[names.index("away_lag_day")] == pytest.approx(gate * last_day_level)
+    assert row[names.index("away_last_day_mean")] == pytest.approx(gate * last_day_level)
+    same_hour_7d = row[names.index("same_hour_mean_7d")]
+    assert row[names.index("away_same_hour_mean_7d")] == pytest.approx(gate * same_hour_7d)
+
+
+def test_away_gate_is_linear_between_the_thresholds() -> None:
+    # 28-day level ending yesterday: 27 days at 1.0 and the last day at 0.4 -> ratio about 0.4.
+    row, names = _away_row(0.4)
+    level_28d = row[names.index("level_28d")]
+    ratio = 0.4 / level_28d
+    expected = (AWAY_RATIO_HIGH - ratio) / (AWAY_RATIO_HIGH - AWAY_RATIO_LOW)
+    assert 0.0 < expected < 1.0
+    assert row[names.index("away")] == pytest.approx(expected)
+
+
+def test_away_gate_is_off_without_a_positive_level() -> None:
+    row, names = _away_row(0.0)
+    assert row[names.index("away")] == 1.0
+    values = np.r_[np.zeros(24 * 29), np.ones(24)]
+    grid = build_grid(hourly(values), ())
+    layout = make_layout((), with_holidays=False, with_season=False)
+    matrix = build_features(
+        grid,
+        np.array([24 * 29 + 5], dtype=np.int64),
+        np.array([24]),
+        layout,
+        fill_values(grid, 24 * 29),
+        time_zone="UTC",
+        country=None,
+    )
+    assert matrix[0, layout.names.index("away")] == 0.0
+
+
+def test_season_group_holds_its_own_copy_of_the_hour() -> None:
+    layout = make_layout((), with_holidays=False, with_season=True)
+    assert layout.groups[1] == (SEASON, ("year_sin", "year_cos", "season_hour"))
+    grid = build_grid(hourly(np.ones(24 * 10)), ())
+    positions = np.arange(24 * 9, 24 * 10, dtype=np.int64)
+    matrix = build_features(
+        grid,
+        positions,
+        np.full(24, 24),
+        layout,
+        fill_values(grid, 24 * 9),
+        time_zone="UTC",
+        country=None,
+    )
+    names = layout.names
+    np.testing.assert_array_equal(matrix[:, names.index("season_hour")], np.arange(24))
+    np.testing.assert_array_equal(
+        matrix[:, names.index("season_hour")], matrix[:, names.index("hour")]
+    )

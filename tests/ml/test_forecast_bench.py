@@ -62,6 +62,7 @@ def test_numpy_engine_encodes_season_and_unknown_groups() -> None:
         "year_sin": np.sin(angle),
         "year_cos": np.cos(angle),
         "level_hour": hour,
+        "season_hour": hour,
         "temp:now": rng.normal(10, 5, rows),
         "temp:mean_24h": rng.normal(10, 2, rows),
     }

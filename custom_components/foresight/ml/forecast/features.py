@@ -51,9 +51,20 @@ LEVEL_COLUMNS = (
     "near_hour_median_7d",
     # Mean of the 24 hours before the issue time (yesterday's total for a 00:00 issue).
     "last_day_mean",
+    # "Away" gate: 1 when the last 24 hours used under AWAY_RATIO_LOW of the 28-day level,
+    # 0 above AWAY_RATIO_HIGH, linear in between; and the gate times three levels, so that a
+    # linear model can weigh the recent past differently while the home is empty.
+    "away",
+    "away_lag_day",
+    "away_same_hour_mean_7d",
+    "away_last_day_mean",
 )
 #: Day weight of ``same_hour_ewm_28d`` per day back (0.7: half the weight within 2 days).
 EWM_DECAY = 0.7
+#: Ratios of the last 24 hours' mean to the 28-day level between which the away gate goes
+#: from 1 (away) to 0 (at home).
+AWAY_RATIO_LOW = 0.3
+AWAY_RATIO_HIGH = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,9 @@ def make_layout(
     if with_holidays:
         groups.append((HOLIDAY, ("holiday_hour",)))
     if with_season:
-        groups.append((SEASON, ("year_sin", "year_cos")))
+        # The season group holds its own copy of the hour too, so that the daily profile can
+        # change over the year (darker evenings in winter) within the season's part.
+        groups.append((SEASON, ("year_sin", "year_cos", "season_hour")))
     # The hour is repeated inside the level group so that the weight of the recent past can
     # depend on the hour (nights repeat, evenings vary) while groups stay disjoint.
     groups.append((RECENT_LEVEL, (*LEVEL_COLUMNS, "level_hour")))
@@ -220,8 +233,11 @@ def _level_columns(
     same_hour_7d = _first_known(_mean_of_known(same_hour[:7]), same_hour_28d, default=fill)
     same_weekday = _first_known(_mean_of_known(same_weekday_hour), same_hour_28d, default=fill)
     ewm = _weighted_mean_of_known(same_hour, EWM_DECAY ** np.arange(28, dtype=np.float64))
+    lag_day = _first_known(window.take(reference), same_hour_7d, default=fill)
+    last_day = _first_known(window.mean_ending_at(issues - 1, DAY_HOURS), level_3d, default=fill)
+    away = _away_gate(last_day, level_28d)
     return [
-        _first_known(window.take(reference), same_hour_7d, default=fill),
+        lag_day,
         _first_known(window.take(positions - WEEK_HOURS), same_hour_7d, default=fill),
         same_hour_7d,
         same_hour_28d,
@@ -232,8 +248,20 @@ def _level_columns(
         _first_known(ewm, same_hour_7d, default=fill),
         _first_known(_median_of_known(same_hour[:7]), same_hour_7d, default=fill),
         _first_known(_median_of_known(near_hour), same_hour_7d, default=fill),
-        _first_known(window.mean_ending_at(issues - 1, DAY_HOURS), level_3d, default=fill),
+        last_day,
+        away,
+        away * lag_day,
+        away * same_hour_7d,
+        away * last_day,
     ]
+
+
+def _away_gate(last_day: FloatArray, level_28d: FloatArray) -> FloatArray:
+    """1 for a last day far below the 28-day level, 0 near or above it (0 without a level)."""
+    positive = level_28d > 0
+    ratio = np.divide(last_day, level_28d, out=np.ones(len(level_28d)), where=positive)
+    gate = (AWAY_RATIO_HIGH - ratio) / (AWAY_RATIO_HIGH - AWAY_RATIO_LOW)
+    return np.where(positive, np.clip(gate, 0.0, 1.0), 0.0)
 
 
 def local_midnights(grid: HourlyGrid, positions: IntArray, time_zone: str) -> IntArray:
@@ -281,6 +309,7 @@ def build_features(
     columns: dict[str, FloatArray] = {
         "hour": calendar.hour.astype(float),
         "level_hour": calendar.hour.astype(float),
+        "season_hour": calendar.hour.astype(float),
         "weekday": calendar.weekday.astype(float),
         "holiday_hour": np.where(calendar.holiday, calendar.hour, -1).astype(float),
         "year_sin": np.sin(calendar.year_angle),

@@ -40,7 +40,9 @@ MAGIC: Final = b"FORESIGHT-FORECAST\x00"
 #: see a weekday copy in the recent-level group; older files are retrained.
 #: 4: the sklearn engine stores its trees as plain arrays instead of a pickled scikit-learn
 #: model (loading and predicting no longer import scikit-learn); older files are retrained.
-FORMAT_VERSION: Final = 4
+#: 5: four "away" recent-level columns and a copy of the hour in the season group (the
+#: ridge interacts the season with the time of day); older files are retrained.
+FORMAT_VERSION: Final = 5
 _LENGTH = struct.Struct(">I")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 

@@ -54,8 +54,11 @@ def _encode_group(group: str, block: FloatArray, knots: FloatArray | None) -> Fl
         part = np.floor_divide(np.maximum(holiday_hour, 0), 6)
         return _one_hot(part, 4) * (holiday_hour >= 0)[:, None]
     if group == SEASON:
-        sine, cosine = block[:, 0], block[:, 1]
-        return np.column_stack([sine, cosine, 2 * sine * cosine, cosine**2 - sine**2])
+        sine, cosine, hour = block[:, 0], block[:, 1], block[:, 2]
+        annual = np.column_stack([sine, cosine, 2 * sine * cosine, cosine**2 - sine**2])
+        # The time of year shifts the daily profile: interact it with 3-hour blocks.
+        blocks = _one_hot(np.floor_divide(hour, 3), 8)
+        return np.hstack([annual, sine[:, None] * blocks, cosine[:, None] * blocks])
     if group == RECENT_LEVEL:
         levels, hour = block[:, :-1], block[:, -1]
         # Same-hour lags weigh differently by time of day: interact them with 3-hour blocks.
