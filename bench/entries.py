@@ -304,10 +304,28 @@ async def _start(
     return hass, config_entries, wall, loop_time
 
 
-def _wait_for_no_children(seconds: float) -> bool:
-    for child in multiprocessing.active_children():
-        child.join(seconds)
-    return not multiprocessing.active_children()
+def _wait_for_exit(pids: list[int], seconds: float) -> bool:
+    """Whether every process in ``pids`` has exited within ``seconds``.
+
+    Checked through ``/proc``: the pool reaps its own worker, and ``Process.join`` from this
+    thread then reports a process that has exited as still running (its ``waitpid`` fails).
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = [pid for pid in pids if _running(pid)]
+        if not alive:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
+def _running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except FileNotFoundError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"  # a zombie has exited, only not reaped yet
 
 
 async def _stop(hass: HomeAssistant) -> None:
@@ -351,7 +369,8 @@ async def run(entries: int, days: int, engine: str = "auto") -> dict[str, Any]:
     children = multiprocessing.active_children()
     child_rss = sum(_memory_kib("VmRSS", child.pid) for child in children if child.pid)
     # The training process ends once idle: then only Home Assistant's process holds memory.
-    ended = await asyncio.to_thread(_wait_for_no_children, PROCESS_IDLE_SECONDS + 30)
+    pids = [child.pid for child in children if child.pid]
+    ended = await asyncio.to_thread(_wait_for_exit, pids, PROCESS_IDLE_SECONDS + 30)
     gc.collect()
     rss_after_process = _memory_kib("VmRSS")
     await _stop(hass)
