@@ -354,9 +354,8 @@ def test_robust_level_columns_and_last_day_mean() -> None:
     np.testing.assert_array_equal(np.delete(later, changed), np.delete(matrix, changed))
 
 
-def _away_row(last_day_level: float) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Features of hour 05:00 on day 29 after 28 days at 1.0 and a last day at a level."""
-    values = np.r_[np.ones(24 * 28), np.full(24, last_day_level), np.ones(24)]
+def _features_at_day_29(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Features of hour 05:00 on day 29 (issued at that day's midnight)."""
     grid = build_grid(hourly(values), ())
     layout = make_layout((), with_holidays=False, with_season=False)
     matrix = build_features(
@@ -369,6 +368,11 @@ def _away_row(last_day_level: float) -> tuple[np.ndarray, tuple[str, ...]]:
         country=None,
     )
     return matrix[0], layout.names
+
+
+def _away_row(last_day_level: float) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Features of 05:00 on day 29 after 28 days at 1.0 and a last day at a level."""
+    return _features_at_day_29(np.r_[np.ones(24 * 28), np.full(24, last_day_level), np.ones(24)])
 
 
 @pytest.mark.parametrize(
@@ -399,19 +403,8 @@ def test_away_gate_is_linear_between_the_thresholds() -> None:
 def test_away_gate_is_off_without_a_positive_level() -> None:
     row, names = _away_row(0.0)
     assert row[names.index("away")] == 1.0
-    values = np.r_[np.zeros(24 * 29), np.ones(24)]
-    grid = build_grid(hourly(values), ())
-    layout = make_layout((), with_holidays=False, with_season=False)
-    matrix = build_features(
-        grid,
-        np.array([24 * 29 + 5], dtype=np.int64),
-        np.array([24]),
-        layout,
-        fill_values(grid, 24 * 29),
-        time_zone="UTC",
-        country=None,
-    )
-    assert matrix[0, layout.names.index("away")] == 0.0
+    silent, names = _features_at_day_29(np.r_[np.zeros(24 * 29), np.ones(24)])
+    assert silent[names.index("away")] == 0.0
 
 
 def test_season_group_holds_its_own_copy_of_the_hour() -> None:

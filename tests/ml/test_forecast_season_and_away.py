@@ -7,11 +7,9 @@ import pytest
 
 from custom_components.foresight.ml.forecast.engines import create_engine
 from custom_components.foresight.ml.forecast.engines.sklearn_boosting import UNUSED_COLUMNS
-from custom_components.foresight.ml.forecast.features import SEASON, make_layout
+from custom_components.foresight.ml.forecast.features import AWAY_COLUMNS, SEASON, make_layout
 
 from .engines import ENGINES
-
-AWAY_COLUMNS = ("away", "away_lag_day", "away_same_hour_mean_7d", "away_last_day_mean")
 
 
 def _season_home(rows: int = 24 * 400) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

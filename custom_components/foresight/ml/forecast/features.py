@@ -35,7 +35,10 @@ WEEK_HOURS = 168
 DAY_HOURS = 24
 #: Hours of history before the first forecast hour that the lag features can reach.
 LOOKBACK_HOURS = 4 * WEEK_HOURS + 2 * DAY_HOURS
-
+#: "Away" gate: 1 when the last 24 hours used under AWAY_RATIO_LOW of the 28-day level, 0
+#: above AWAY_RATIO_HIGH, linear in between; and the gate times three levels, so that a linear
+#: model can weigh the recent past differently while the home is empty.
+AWAY_COLUMNS = ("away", "away_lag_day", "away_same_hour_mean_7d", "away_last_day_mean")
 LEVEL_COLUMNS = (
     "lag_day",
     "lag_week",
@@ -51,13 +54,7 @@ LEVEL_COLUMNS = (
     "near_hour_median_7d",
     # Mean of the 24 hours before the issue time (yesterday's total for a 00:00 issue).
     "last_day_mean",
-    # "Away" gate: 1 when the last 24 hours used under AWAY_RATIO_LOW of the 28-day level,
-    # 0 above AWAY_RATIO_HIGH, linear in between; and the gate times three levels, so that a
-    # linear model can weigh the recent past differently while the home is empty.
-    "away",
-    "away_lag_day",
-    "away_same_hour_mean_7d",
-    "away_last_day_mean",
+    *AWAY_COLUMNS,
 )
 #: Day weight of ``same_hour_ewm_28d`` per day back (0.7: half the weight within 2 days).
 EWM_DECAY = 0.7

@@ -19,7 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from custom_components.foresight.ml.forecast.features import RECENT_LEVEL, FeatureLayout
+from custom_components.foresight.ml.forecast.features import (
+    AWAY_COLUMNS,
+    RECENT_LEVEL,
+    FeatureLayout,
+)
 
 from .base import Explained, FloatArray
 from .numpy_ridge import RidgeEngine
@@ -31,19 +35,16 @@ CENTERING_ROWS = 2000
 #: Columns the trees do not use. On the validation years these robust and issue-time levels
 #: helped the ridge engine but not the boosting (which finds its own thresholds on the raw
 #: lags), and each column costs fit time.
-#: Session 5: the away gate and the season group's copy of the hour helped the ridge but
-#: not the blend when the trees used them as well (validation year 12.11 % both ways, vs
-#: 12.29 % / 12.14 % with the trees ignoring them), so the trees ignore them too.
+#: The away gate and the season group's copy of the hour helped the ridge but not the blend
+#: when the trees used them as well (validation year 12.11 % both ways, vs 12.29 % / 12.14 %
+#: with the trees ignoring them), so the trees ignore them too.
 UNUSED_COLUMNS = frozenset(
     (
         "same_hour_ewm_28d",
         "same_hour_median_7d",
         "near_hour_median_7d",
         "last_day_mean",
-        "away",
-        "away_lag_day",
-        "away_same_hour_mean_7d",
-        "away_last_day_mean",
+        *AWAY_COLUMNS,
         "season_hour",
     )
 )
