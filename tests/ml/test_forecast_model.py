@@ -326,8 +326,16 @@ def test_numpy_engine_state_round_trip(home: pd.DataFrame) -> None:
     np.testing.assert_array_equal(rebuilt.predict(matrix[:50]), engine.predict(matrix[:50]))
     explained = rebuilt.explain(matrix[:50])
     np.testing.assert_allclose(explained.p50, engine.predict(matrix[:50]))
-    # The baseline is the mean training prediction.
-    assert explained.baseline[0] == pytest.approx(engine.predict(matrix).mean())
+    # The baseline is the mean training prediction on the ridge's log scale, back-transformed.
+    from custom_components.foresight.ml.forecast.engines.numpy_ridge import (  # noqa: PLC0415
+        _from_log,
+        _to_log,
+    )
+
+    scale = engine.scale  # type: ignore[attr-defined]
+    assert scale > 0
+    mean_log = _to_log(engine.predict(matrix), scale).mean()
+    assert explained.baseline[0] == pytest.approx(float(_from_log(np.array([mean_log]), scale)[0]))
 
 
 def test_sklearn_state_without_tree_arrays_is_rejected() -> None:

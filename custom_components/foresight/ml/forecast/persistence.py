@@ -42,7 +42,9 @@ MAGIC: Final = b"FORESIGHT-FORECAST\x00"
 #: model (loading and predicting no longer import scikit-learn); older files are retrained.
 #: 5: four "away" recent-level columns and a copy of the hour in the season group (the
 #: ridge interacts the season with the time of day); older files are retrained.
-FORMAT_VERSION: Final = 5
+#: 6: the ridge fits a log scale of the target and levels (its state holds the scale);
+#: older files are retrained.
+FORMAT_VERSION: Final = 6
 _LENGTH = struct.Struct(">I")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 
