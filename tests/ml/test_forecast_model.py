@@ -26,6 +26,7 @@ from custom_components.foresight.ml.forecast.engines import (
     resolve_engine,
     sklearn_available,
 )
+from custom_components.foresight.ml.forecast.engines.numpy_ridge import _from_log, _to_log
 from custom_components.foresight.ml.forecast.explain import decimals_for, explain_hour
 from custom_components.foresight.ml.forecast.features import (
     DAILY_PATTERN,
@@ -327,11 +328,6 @@ def test_numpy_engine_state_round_trip(home: pd.DataFrame) -> None:
     explained = rebuilt.explain(matrix[:50])
     np.testing.assert_allclose(explained.p50, engine.predict(matrix[:50]))
     # The baseline is the mean training prediction on the ridge's log scale, back-transformed.
-    from custom_components.foresight.ml.forecast.engines.numpy_ridge import (  # noqa: PLC0415
-        _from_log,
-        _to_log,
-    )
-
     scale = engine.scale  # type: ignore[attr-defined]
     assert scale > 0
     mean_log = _to_log(engine.predict(matrix), scale).mean()
