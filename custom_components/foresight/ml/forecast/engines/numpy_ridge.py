@@ -202,9 +202,9 @@ class RidgeEngine:
         if self.scale > 0:
             total = np.sum(list(terms.values()), axis=0)
             nonzero = np.where(total == 0.0, 1.0, total)
-            # (P - B) / T, computed with expm1 so that it stays accurate for a small T.
-            weight = self.scale * np.exp(self._intercept) * np.expm1(nonzero) / nonzero
-            weight = np.where(total == 0.0, self.scale * np.exp(self._intercept), weight)
+            # (P - B) / T = (scale + B) * expm1(T) / T, accurate for a small T; 1 at T = 0.
+            growth = np.where(total == 0.0, 1.0, np.expm1(nonzero) / nonzero)
+            weight = self.scale * np.exp(self._intercept) * growth
             terms = {group: term * weight for group, term in terms.items()}
         baseline = np.full(len(features), self.intercept)
         p50 = baseline + np.sum(list(terms.values()), axis=0)
