@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 import gc
 import json
+import os
 from pathlib import Path
 import statistics
 import time
@@ -45,6 +46,7 @@ END = datetime(2026, 11, 1, tzinfo=UTC)
 METER = EntitySpec("sensor.bench_energy", cumulative=True, decrease_is_reset=True, unit="kWh")
 MEASUREMENTS = tuple(EntitySpec(f"sensor.bench_measure_{i}", unit="°C") for i in range(9))
 LAG_PERIOD = 0.005
+CLOCK_TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 
 def _hourly_starts(hours: int) -> list[datetime]:
@@ -108,21 +110,70 @@ def _peak_added_memory(result: dict[str, float]) -> Iterator[None]:
 
 
 class Lags:
-    """The event loop's lag samples, each with its window on the monotonic clock."""
+    """The event loop's lag samples, each with its window on the monotonic clock.
+
+    For each window it also records where the loop thread's time went, from the kernel's
+    accounting: time on a CPU (running callbacks, garbage collection), time runnable but
+    waiting for a CPU (other threads or processes had both cores), and the machine's steal
+    time (the host ran something else on our virtual CPUs). What is left of a late wake-up is
+    time the thread was neither running nor runnable: waiting for the GIL or a lock, or stolen
+    while it was running (the kernel does not count stolen time as run time).
+    """
 
     def __init__(self) -> None:
         """Start with no samples."""
         self.values: list[float] = []
         self.windows: list[tuple[float, float]] = []
+        self.on_cpu: list[float] = []
+        self.waiting_for_cpu: list[float] = []
+        self.machine_steal: list[float] = []
 
     async def watch(self, stop: asyncio.Event) -> None:
         """Sample the lag every LAG_PERIOD until ``stop`` is set."""
-        while not stop.is_set():
-            started = time.perf_counter()
-            await asyncio.sleep(LAG_PERIOD)
-            ended = time.perf_counter()
-            self.values.append(ended - started - LAG_PERIOD)
-            self.windows.append((started, ended))
+        # Opened here, on the loop's thread: /proc/thread-self is the thread that opens it.
+        # Reading a held descriptor takes a few microseconds (pread at offset 0).
+        schedstat = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        stat = os.open("/proc/stat", os.O_RDONLY)
+        try:
+            while not stop.is_set():
+                run, wait = _thread_times(schedstat)
+                steal = _steal_seconds(stat)
+                started = time.perf_counter()
+                await asyncio.sleep(LAG_PERIOD)
+                ended = time.perf_counter()
+                run_after, wait_after = _thread_times(schedstat)
+                self.values.append(ended - started - LAG_PERIOD)
+                self.windows.append((started, ended))
+                self.on_cpu.append(run_after - run)
+                self.waiting_for_cpu.append(wait_after - wait)
+                self.machine_steal.append(_steal_seconds(stat) - steal)
+        finally:
+            os.close(schedstat)
+            os.close(stat)
+
+    def late(self, threshold: float) -> list[dict[str, float]]:
+        """Each lag over ``threshold`` seconds and where its window's time went, in ms."""
+        return [
+            {
+                "lag_ms": round(1000 * lag, 1),
+                # On the monotonic clock, as perf's timestamps (bench.lag_blame reads both).
+                "window_start_s": round(start, 6),
+                "window_ms": round(1000 * (end - start), 1),
+                "loop_thread_on_cpu_ms": round(1000 * run, 1),
+                "loop_thread_waiting_for_cpu_ms": round(1000 * wait, 1),
+                "loop_thread_neither_ms": round(1000 * (end - start - run - wait), 1),
+                "machine_steal_ms_all_cpus": round(1000 * steal, 1),
+            }
+            for lag, (start, end), run, wait, steal in zip(
+                self.values,
+                self.windows,
+                self.on_cpu,
+                self.waiting_for_cpu,
+                self.machine_steal,
+                strict=True,
+            )
+            if lag > threshold
+        ]
 
     def max_ms(self) -> float:
         """Largest lag in milliseconds."""
@@ -136,6 +187,18 @@ class Lags:
             if not any(start < other_end and other_start < end for other_start, other_end in late)
         ]
         return round(1000 * max(alone, default=0.0), 1)
+
+
+def _thread_times(schedstat: int) -> tuple[float, float]:
+    """The thread's time on a CPU and time runnable but waiting for one, in seconds."""
+    run, wait, _ = os.pread(schedstat, 128, 0).split()
+    return int(run) / 1e9, int(wait) / 1e9
+
+
+def _steal_seconds(stat: int) -> float:
+    """The machine's steal time summed over its CPUs (``/proc/stat``, in clock ticks)."""
+    fields = os.pread(stat, 256, 0).split(b"\n", 1)[0].split()
+    return int(fields[8]) / CLOCK_TICKS_PER_SECOND
 
 
 async def run(hours: int, repeats: int, *, settle: bool) -> dict[str, Any]:
