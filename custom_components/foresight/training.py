@@ -10,6 +10,9 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.const import UnitOfEnergy, UnitOfPower
+from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
+
 from .ml.anomaly import (
     AnomalyDetector,
     AnomalySettings,
@@ -154,9 +157,27 @@ def fit_models(
     )
 
 
-def _insight(frame: pd.DataFrame, settings: FitSettings, now: datetime) -> dict[str, Any]:
+def kwh_per_hour(unit: str) -> float | None:
+    """What one hourly value in ``unit`` is in kWh per hour; None if not energy or power.
+
+    A meter's hourly value is the energy of the hour; a power sensor's is the hour's mean.
+    """
+    if unit in EnergyConverter.VALID_UNITS:
+        return EnergyConverter.convert(1.0, unit, UnitOfEnergy.KILO_WATT_HOUR)
+    if unit in PowerConverter.VALID_UNITS:
+        return PowerConverter.convert(1.0, unit, UnitOfPower.KILO_WATT)
+    return None
+
+
+def _insight(frame: pd.DataFrame, settings: FitSettings, now: datetime) -> dict[str, Any] | None:
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
+    # The insight counts in kWh per hour and reports watts; a gas or water meter, or a
+    # sensor without a unit, has no base load in watts to show.
+    if (factor := kwh_per_hour(settings.unit)) is None:
+        return None
+    if factor != 1.0:
+        frame = frame.assign(target=frame["target"] * factor)
     column = settings.temperature_column
     return energy_insight(
         frame,
@@ -220,6 +241,8 @@ def restore_models(saved: SavedState, fingerprint: str) -> Models | None:
         watch=watch,
         insight=saved.insight,
         energy_like=meta.get("energy_like") is not False,
+        # The restored forecaster is still the NumPy stand-in: its repair must stay.
+        sklearn_missing=meta.get("sklearn_missing") is True,
     )
 
 
@@ -242,6 +265,7 @@ def models_meta(models: Models) -> dict[str, Any]:
     return {
         "fingerprint": models.fingerprint,
         "energy_like": models.energy_like,
+        "sklearn_missing": models.sklearn_missing,
         "trained_at": models.trained_at.isoformat() if models.trained_at else None,
         "last_scored_hour": (
             models.last_scored_hour.isoformat() if models.last_scored_hour else None

@@ -1,0 +1,114 @@
+"""The base load is in watts whatever the unit of the energy meter or power sensor."""
+
+from datetime import timedelta
+from typing import Any
+
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import numpy as np
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.foresight.const import (
+    CONF_ENGINE,
+    CONF_FEATURE_ENTITIES,
+    CONF_TARGET_ENTITY,
+    DOMAIN,
+)
+from custom_components.foresight.ml.synthetic import synthetic_home
+
+from .conftest import NOW
+from .home import OUTDOOR
+from .recorder_data import import_mean_statistics, import_meter_statistics
+
+DAYS = 35
+COMPARED = ("base_load_w", "base_load_month_ago_w", "kwh_per_heating_degree_day")
+
+
+async def _seed_same_energy(hass: HomeAssistant, entity_id: str, unit: str) -> None:
+    """The energy of the default home (``home`` fixture) as ``entity_id`` in ``unit``."""
+    end = NOW.replace(minute=0)
+    start = end - timedelta(days=DAYS)
+    frame = synthetic_home(DAYS + 1, start=str(start.date()), seed=3, gap_fraction=0.0)
+    frame = frame[(frame.index >= start - timedelta(hours=1)) & (frame.index < end)]
+    starts = [moment.to_pydatetime() for moment in frame.index]
+    kwh = frame["target"].to_numpy()
+    if unit == "W":  # a power sensor: the hour's mean power
+        await import_mean_statistics(
+            hass, entity_id, starts, kwh * 1000.0, unit=unit, unit_class="power"
+        )
+        state = f"{kwh[-1] * 1000.0:.1f}"
+        attributes = {"device_class": "power", "state_class": "measurement"}
+    else:  # a meter: the total so far
+        sums = (1000.0 + np.cumsum(kwh)) * (1000.0 if unit == "Wh" else 1.0)
+        unit_class = "energy" if unit == "Wh" else "volume"
+        await import_meter_statistics(
+            hass, entity_id, starts, sums, unit=unit, unit_class=unit_class
+        )
+        state = f"{sums[-1]:.3f}"
+        attributes = {
+            "device_class": "energy" if unit == "Wh" else "gas",
+            "state_class": "total_increasing",
+        }
+    hass.states.async_set(entity_id, state, {"unit_of_measurement": unit, **attributes})
+    await async_wait_recording_done(hass)
+
+
+async def _setup(hass: HomeAssistant, entity_id: str) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=entity_id,
+        unique_id=entity_id,
+        data={CONF_TARGET_ENTITY: entity_id, CONF_FEATURE_ENTITIES: [OUTDOOR]},
+        options={CONF_ENGINE: "numpy"},
+    )
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def _base_load(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    entity_id = er.async_get(hass).async_get_entity_id(
+        "sensor", DOMAIN, f"{entry.entry_id}_base_load"
+    )
+    return hass.states.get(entity_id) if entity_id else None
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "unit"), [("sensor.house_power", "W"), ("sensor.house_energy_wh", "Wh")]
+)
+async def test_base_load_is_in_watts_in_any_unit(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_id: str,
+    unit: str,
+) -> None:
+    """The same energy in W or Wh gives the base load of the kWh meter, not 1000 times it."""
+    await _seed_same_energy(hass, entity_id, unit)
+    entry = await _setup(hass, entity_id)
+
+    in_kwh = init_integration.runtime_data.training.data.insight
+    insight = entry.runtime_data.training.data.insight
+    assert in_kwh["base_load_w"] is not None
+    for key in COMPARED:
+        assert insight[key] == pytest.approx(in_kwh[key], rel=1e-3), key
+    state = _base_load(hass, entry)
+    assert float(state.state) == pytest.approx(float(_base_load(hass, init_integration).state))
+
+
+async def test_gas_meter_has_no_base_load_in_watts(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Cubic metres of gas are not electricity: no insight rather than a wrong one."""
+    await _seed_same_energy(hass, "sensor.house_gas", "m³")
+    entry = await _setup(hass, "sensor.house_gas")
+
+    models = entry.runtime_data.training.data
+    assert models.forecaster is not None
+    assert models.insight is None
+    state = _base_load(hass, entry)
+    assert state is None or state.state == "unknown"
