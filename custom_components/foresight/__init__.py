@@ -14,6 +14,7 @@ from .coordinator import (
 )
 from .model_store import ModelStore
 from .options import EntrySettings
+from .repairs import async_delete_entry_issues
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -41,9 +42,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: ForesightConfigEntry) ->
 
 async def async_unload_entry(hass: HomeAssistant, entry: ForesightConfigEntry) -> bool:
     """Unload a Foresight entry."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if not await hass.config_entries.async_unload_platforms(entry, PLATFORMS):
+        return False
+    # A delayed save left pending would write the file again after a removal deletes it.
+    await entry.runtime_data.store.async_close()
+    async_delete_entry_issues(hass, entry.entry_id)
+    return True
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ForesightConfigEntry) -> None:
-    """Delete the saved models of a removed entry."""
+    """Delete the saved models and the repairs of a removed entry."""
+    # An entry that never loaded (set-up still retrying) was not unloaded.
+    async_delete_entry_issues(hass, entry.entry_id)
     await ModelStore(hass, entry.entry_id).async_remove()

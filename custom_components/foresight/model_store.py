@@ -63,6 +63,8 @@ class ModelStore:
         self._save_failed = False
         # The JSON state as last saved: a detector update keeps the rest of it.
         self._json: dict[str, Any] = {}
+        self._save_pending = False
+        self._closed = False
 
     async def _async_signing_key(self) -> bytes:
         """The installation's key, created on first use.
@@ -129,6 +131,8 @@ class ModelStore:
         """Save; a full or read-only disk is logged once and the models stay in memory."""
         key = await self._async_signing_key()
         self._json = saved.as_json()
+        # Saving cancels a delayed save, whose state is in this one.
+        self._save_pending = False
         try:
             if saved.forecaster is not None:
                 await self._hass.async_add_executor_job(self._write_model, saved.forecaster, key)
@@ -146,7 +150,30 @@ class ModelStore:
     ) -> None:
         """Save the detector's online state soon, batching frequent updates."""
         self._json = {**self._json, "detector": detector, "meta": meta}
-        self._state_store.async_delay_save(lambda: self._json, 60)
+        if self._closed:
+            # A refresh that finished as the entry unloaded: the next set-up scores it again.
+            return
+        self._save_pending = True
+        self._state_store.async_delay_save(self._pending_json, 60)
+
+    def _pending_json(self) -> dict[str, Any]:
+        self._save_pending = False
+        return self._json
+
+    async def async_close(self) -> None:
+        """Write a pending delayed save now, and delay no more (the entry unloads).
+
+        Left pending, the delayed save would write the file a minute later: after a removal
+        deleted it, or over what the reloaded entry saved since. Saving now cancels it.
+        """
+        self._closed = True
+        if not self._save_pending:
+            return
+        self._save_pending = False
+        try:
+            await self._state_store.async_save(self._json)
+        except OSError as err:
+            _LOGGER.warning("Cannot save the anomaly state in %s: %s", self._model_path.parent, err)
 
     def _write_model(self, forecaster: Forecaster, key: bytes) -> None:
         data = dumps(forecaster, key)

@@ -83,7 +83,8 @@ def async_update_training_issues(
             "ready_date": ready.date().isoformat(),
         },
     )
-    forecaster = models.forecaster
+    # The forecaster the entity shows: for other sensors than energy, the sensor-paced one.
+    forecaster = models.serving
     _set_issue(
         hass,
         forecaster is not None and forecaster.serves_baseline,
@@ -97,6 +98,15 @@ def async_update_training_issues(
     _set_issue(
         hass, models.sklearn_missing, SKLEARN_UNAVAILABLE, entry, severity=ir.IssueSeverity.WARNING
     )
+
+
+@callback
+def async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete every issue of an entry that is unloaded or removed (set-up raises them again)."""
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and entry_id in issue_id:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 @callback
@@ -237,14 +247,21 @@ class SustainedAnomalyRepairFlow(RepairsFlow):
         return self.async_create_entry(data={})
 
 
+class EntryRemovedRepairFlow(RepairsFlow):
+    """The fix of an issue whose entry was removed while the issue was still shown."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
+        """Nothing is left to fix."""
+        return self.async_abort(reason="entry_removed")
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
     """Create the fix flow of an issue (called by the repairs integration)."""
     entry = hass.config_entries.async_get_entry(str((data or {}).get("entry_id")))
     if entry is None or entry.domain != DOMAIN:
-        msg = f"No Foresight entry for issue {issue_id}"
-        raise ValueError(msg)
+        return EntryRemovedRepairFlow()
     if issue_id.startswith(MISSING_ENTITY):
         return MissingEntityRepairFlow(entry, str((data or {})["entity_id"]))
     return SustainedAnomalyRepairFlow(entry)
