@@ -12,10 +12,12 @@ from datetime import datetime, timedelta
 import logging
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_FRIENDLY_NAME
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
+from homeassistant.const import ATTR_FRIENDLY_NAME
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.debounce import Debouncer
+from homeassistant.helpers.entity import get_device_class
 from homeassistant.helpers.event import async_track_state_change_event, async_track_time_change
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -135,6 +137,8 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         )
         self._store = store
         self._restored: Models | None = None
+        # What the last saved training found, even when its models cannot be restored.
+        self._saved_energy_like: bool | None = None
         retrain = settings.retrain_time
         entry.async_on_unload(
             async_track_time_change(
@@ -154,6 +158,8 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         try:
             async with busy_lock(self.hass):
                 saved = await self._store.async_load()
+                if isinstance(energy_like := saved.meta.get("energy_like"), bool):
+                    self._saved_energy_like = energy_like
                 self._restored = await executor.async_run(
                     restore_models, saved, self.settings.training_fingerprint()
                 )
@@ -175,7 +181,13 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
     async def _async_train(self) -> Models | None:
         # Reading too waits its turn: twenty entries must not load twenty histories at once.
         async with self.hass.data.setdefault(TRAINING_LOCK, asyncio.Lock()):
-            settings = self._fit_settings()
+            # A reload (new options, say) may have replaced this coordinator meanwhile.
+            if not self._is_current():
+                return self.data
+            entry_settings = self.settings
+            # What the models are fitted with, even if feedback changes the settings meanwhile.
+            fingerprint = entry_settings.training_fingerprint()
+            settings = self._fit_settings(entry_settings)
             samples = None
             # Years of rows become a row object each, live for a moment, and are freed by
             # reference counting; with collection running, those alive at a young collection
@@ -183,15 +195,15 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             # that stalled the event loop 200 ms (python -m bench.entries).
             async with busy_lock(self.hass):
                 with COLLECTION_PAUSE:
-                    history = await self._async_read_training_history()
+                    history = await self._async_read_training_history(entry_settings)
                     if settings.watch_horizon_hours is not None:
                         end = dt_util.utcnow()
                         samples = await async_read_samples(
                             self.hass,
-                            entity_spec(self.hass, self.settings.target),
+                            entity_spec(self.hass, entry_settings.target),
                             end - SAMPLES_TRAINING,
                             end,
-                            tuple(entity_spec(self.hass, f) for f in self.settings.features),
+                            tuple(entity_spec(self.hass, f) for f in entry_settings.features),
                         )
             executor = training_executor(self.hass)
             try:
@@ -201,7 +213,12 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             except TrainingStoppedError:
                 _LOGGER.debug("Training of %s stopped: Home Assistant is stopping", self.name)
                 return self.data
-        models.fingerprint = self.settings.training_fingerprint()
+        if not self._is_current():
+            # Unloaded or reloaded (new options, say) during the fit: these models fit the old
+            # settings, and saved as the entry's they would be restored as current at a start.
+            _LOGGER.debug("%s dropped: the entry was unloaded during the fit", self.name)
+            return self.data
+        models.fingerprint = fingerprint
         repairs.async_update_training_issues(self.hass, self.config_entry, models)
         if models.forecaster is not None:
             detector = self.config_entry.runtime_data.detector_lock
@@ -213,26 +230,39 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             )
         return models
 
-    async def _async_read_training_history(self) -> HistoryResult:
+    def _is_current(self) -> bool:
+        """Whether the entry still runs on this coordinator (a reload creates another)."""
+        entry = self.config_entry
+        if entry.state not in (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED):
+            return False
+        # Unloading deletes the runtime data; the next set-up stores new runtime data.
+        runtime_data: ForesightRuntimeData | None = getattr(entry, "runtime_data", None)
+        return runtime_data is not None and runtime_data.training is self
+
+    async def _async_read_training_history(self, settings: EntrySettings) -> HistoryResult:
         end = _hour_floor(dt_util.utcnow())
-        start = end - timedelta(days=self.settings.training_days)
+        start = end - timedelta(days=settings.training_days)
         excluded = tuple(
-            ExcludedPeriod(period.start, period.end) for period in self.settings.excluded_periods
+            ExcludedPeriod(period.start, period.end) for period in settings.excluded_periods
         )
-        if self.settings.calendar:
-            excluded += await async_calendar_periods(self.hass, self.settings.calendar, start, end)
+        if settings.calendar:
+            excluded += await async_calendar_periods(self.hass, settings.calendar, start, end)
         request = HistoryRequest(
-            target=entity_spec(self.hass, self.settings.target),
+            target=entity_spec(self.hass, settings.target),
             start=start,
             end=end,
-            features=tuple(entity_spec(self.hass, f) for f in self.settings.features),
+            features=tuple(entity_spec(self.hass, f) for f in settings.features),
             excluded_periods=excluded,
         )
         return await self._async_read_history(request)
 
-    def _fit_settings(self) -> FitSettings:
-        settings = self.settings
+    def _fit_settings(self, settings: EntrySettings) -> FitSettings:
         energy = is_energy_like(self.hass, settings.target)
+        if energy is None:
+            # Nothing tells yet (a start-up before the target's integration is ready): what the
+            # last training found still holds; an entry never trained is taken for energy.
+            last = self.data.energy_like if self.data is not None else self._saved_energy_like
+            energy = last is not False
         watch_horizon = None
         if not energy or settings.threshold is not None:
             warning = settings.threshold.warning_hours if settings.threshold else 0
@@ -251,10 +281,17 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         )
 
 
-def is_energy_like(hass: HomeAssistant, entity_id: str) -> bool:
-    """Energy, power, gas and water get hourly day-ahead forecasts; other sensors a watch."""
-    state = hass.states.get(entity_id)
-    device_class = state.attributes.get(ATTR_DEVICE_CLASS) if state else None
+def is_energy_like(hass: HomeAssistant, entity_id: str) -> bool | None:
+    """Energy, power, gas and water get hourly day-ahead forecasts; other sensors a watch.
+
+    None when the entity has neither a state nor an entity registry entry, as at start-up
+    before its integration has set it up; then nothing tells what it measures.
+    """
+    try:
+        # The state, or else the registry's record of the entity, which survives restarts.
+        device_class = get_device_class(hass, entity_id)
+    except HomeAssistantError:
+        return None
     return device_class in ENERGY_LIKE or device_class is None
 
 

@@ -3,9 +3,11 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 import math
 from typing import Any
 
+from homeassistant.components.recorder.statistics import get_metadata
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
     SensorDeviceClass,
@@ -16,6 +18,7 @@ from homeassistant.components.sensor import (
 from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfPower, UnitOfTime
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.typing import StateType
 
 from .coordinator import ForesightConfigEntry, PredictionCoordinator, is_energy_like
@@ -288,19 +291,45 @@ async def async_setup_entry(
     unit = target.unit or (models.quality.unit if models else None)
     # What training found; at start-up the target's state may not be there yet.
     energy = models.energy_like if models is not None else is_energy_like(hass, settings.target)
+    meter = await _async_is_meter(hass, settings.target)
     wanted = [
         description
         for description in SENSORS
-        if (target.cumulative or not description.meters_only)
+        if (meter or not description.meters_only)
         and (settings.threshold is not None or not description.threshold_only)
         and (energy or not description.energy_only)
     ]
-    async_remove_unprovided(hass, entry, SENSOR_DOMAIN, SENSORS, wanted)
+    # A sensor not known to be needed or not is kept: removing it would lose the user's
+    # name, area and entity ID for it, and a later set-up will know.
+    decided = [
+        description
+        for description in SENSORS
+        if (meter is not None or not description.meters_only)
+        and (energy is not None or not description.energy_only)
+    ]
+    async_remove_unprovided(hass, entry, SENSOR_DOMAIN, decided, wanted)
     sensors = [
         ForesightSensor(coordinator, description, unit if description.in_target_unit else None)
         for description in wanted
     ]
     await async_add_paced(hass, async_add_entities, sensors)
+
+
+async def _async_is_meter(hass: HomeAssistant, entity_id: str) -> bool | None:
+    """Whether the entity is a cumulative meter; None when nothing tells.
+
+    At start-up the entity may have no state yet (Home Assistant writes placeholders only
+    once it has started, and a slow or offline device later still). Its statistics tell
+    then, as they tell the history read what the models were trained on.
+    """
+    if hass.states.get(entity_id) is not None:
+        return entity_spec(hass, entity_id).cumulative
+    metadata = await get_instance(hass).async_add_executor_job(
+        partial(get_metadata, hass, statistic_ids={entity_id})
+    )
+    if entity_id not in metadata:
+        return None
+    return metadata[entity_id][1]["has_sum"]
 
 
 class ForesightSensor(ForesightEntity, SensorEntity):
