@@ -136,14 +136,21 @@ def fit_models(
     try:
         forecaster = train_forecaster(frame, fit.forecast_settings())
     except NotEnoughHistoryError as err:
-        return Models(quality, hours_needed=err.hours_needed, sklearn_missing=sklearn_missing)
+        return Models(
+            quality,
+            hours_needed=err.hours_needed,
+            sklearn_missing=sklearn_missing,
+            energy_like=settings.energy_like,
+        )
     _check_stopping(stopping)
     detector = _fit_detector(frame, fit)
     _check_stopping(stopping)
     watch = None
     if settings.watch_horizon_hours is not None:
         watch = fit_watch(samples, frame, settings.watch_settings())
-    insight = _insight(frame, settings, now) if settings.energy_like else None
+    # Without the target's state (a start-up retrain) the unit is the one the history was read in.
+    unit = settings.unit or quality.unit or ""
+    insight = _insight(frame, settings, now, unit) if settings.energy_like else None
     return Models(
         quality,
         forecaster=forecaster,
@@ -169,12 +176,14 @@ def kwh_per_hour(unit: str) -> float | None:
     return None
 
 
-def _insight(frame: pd.DataFrame, settings: FitSettings, now: datetime) -> dict[str, Any] | None:
+def _insight(
+    frame: pd.DataFrame, settings: FitSettings, now: datetime, unit: str
+) -> dict[str, Any] | None:
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
     # The insight counts in kWh per hour and reports watts; a gas or water meter, or a
     # sensor without a unit, has no base load in watts to show.
-    if (factor := kwh_per_hour(settings.unit)) is None:
+    if (factor := kwh_per_hour(unit)) is None:
         return None
     if factor != 1.0:
         frame = frame.assign(target=frame["target"] * factor)

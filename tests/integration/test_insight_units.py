@@ -18,7 +18,9 @@ from custom_components.foresight.const import (
     CONF_TARGET_ENTITY,
     DOMAIN,
 )
+from custom_components.foresight.ml.quality import DataQuality
 from custom_components.foresight.ml.synthetic import synthetic_home
+from custom_components.foresight.training import FitSettings, Models, fit_models
 
 from .conftest import NOW
 from .home import OUTDOOR
@@ -112,3 +114,39 @@ async def test_gas_meter_has_no_base_load_in_watts(
     assert models.insight is None
     state = _base_load(hass, entry)
     assert state is None or state.state == "unknown"
+
+
+def _fit(unit: str, read_in: str | None, *, days: int = 15, energy: bool = True) -> Models:
+    """``fit_models`` on ``days`` of the synthetic home in watts, with these units."""
+    frame = synthetic_home(days, start="2026-01-01", seed=3, gap_fraction=0.0)[["target"]]
+    frame["target"] *= 1000.0
+    frame["excluded"] = False
+    hours = len(frame)
+    quality = DataQuality(hours, hours, hours, None, None, {}, "statistics", unit=read_in)
+    settings = FitSettings(
+        time_zone="Europe/Berlin",
+        country=None,
+        engine="numpy",
+        horizon_hours=24,
+        feature_columns=(),
+        sensitivity="medium",
+        energy_like=energy,
+        unit=unit,
+    )
+    return fit_models(frame, quality, settings)
+
+
+def test_a_start_up_retrain_takes_the_unit_the_history_was_read_in() -> None:
+    # No state at start-up: the settings know no unit, the statistics do.
+    from_history = _fit("", "W").insight
+    from_state = _fit("W", "W").insight
+    assert from_history is not None
+    assert from_state is not None
+    assert from_history["base_load_w"] == from_state["base_load_w"]
+    assert _fit("", None).insight is None
+
+
+def test_too_little_history_keeps_what_the_target_measures() -> None:
+    models = _fit("°C", "°C", days=7, energy=False)
+    assert models.hours_needed is not None  # too short to train
+    assert models.energy_like is False
