@@ -8,7 +8,8 @@ from .calibration import tail_threshold, threshold_for_budget
 from .cusum import cusum_path
 from .energy import EnergyAnomalyDetector, EnergyThresholds
 from .persist import SCALE_HOURS, SCALE_QUANTILE, persist_path, persist_sum_path
-from .profile import HOURS_PER_WEEK, IntArray, local_slots, replay_bands
+from .profile import HOURS_PER_WEEK, IntArray, local_slots
+from .replay import replay_bands
 from .robust import BoolArray, FloatArray, nan_quantile, robust_scale
 from .settings import AnomalySettings
 

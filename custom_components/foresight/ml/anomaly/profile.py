@@ -25,6 +25,8 @@ MIN_VALUES = 48
 """Fewer hours than two days give no profile at all."""
 LEVEL_HOURS = 72
 """The level shift follows the last three days, so seasons and lasting changes are tracked."""
+MIN_LEVEL_VALUES = 24
+"""Fewer of those hours than a day give no level shift."""
 RECENT_WEIGHT = 0.5
 """Share of the last seven days' same-hour median in the expectation."""
 MIN_SLOT_VALUES = 2
@@ -133,7 +135,7 @@ def build_profile(
 
     deviation = value - median[slot]
     recent = deviation[age_hours < LEVEL_HOURS]
-    level = float(np.median(recent)) if recent.size >= 24 else 0.0
+    level = float(np.median(recent)) if recent.size >= MIN_LEVEL_VALUES else 0.0
     if not with_band:
         return HourlyProfile(median=median, low=np.zeros(24), high=np.zeros(24), level=level)
     by_hour_dev = np.full((24, weeks * 7), np.nan)
@@ -147,37 +149,3 @@ def build_profile(
 
 REFIT_HOURS = 24
 """The profile is refitted once a day on the history before that day."""
-
-
-def replay_bands(
-    hours: IntArray, values: FloatArray, slots: IntArray, hours_of_day: IntArray, weeks: int
-) -> FloatArray:
-    """The medians the online detector would have expected for each past hour.
-
-    The profile is refitted every day on the weeks before that day only, exactly like the
-    online detector does, so thresholds learnt from these bands match online behaviour.
-
-    Returns:
-        An ``(n, 3)`` array of P10, P50, P90 (all three the median: only it is replayed);
-        NaN while too little history existed.
-    """
-    bands = np.full((len(hours), 3), np.nan)
-    if len(hours) == 0:
-        return bands
-    for start in range(int(hours[0]), int(hours[-1]) + 1, REFIT_HOURS):
-        first, stop = np.searchsorted(hours, [start, start + REFIT_HOURS])
-        if first == stop:
-            continue
-        window = slice(np.searchsorted(hours, start - weeks * HOURS_PER_WEEK), first)
-        profile = build_profile(
-            hours[window],
-            values[window],
-            slots[window],
-            hours_of_day[window],
-            now_hour=start,
-            weeks=weeks,
-            with_band=False,
-        )
-        if profile is not None:
-            bands[first:stop] = profile.expect_many(slots[first:stop], hours_of_day[first:stop])
-    return bands
