@@ -192,6 +192,7 @@ class _ControlLoop:
     def __init__(self) -> None:
         self.lag: dict[str, float] = {}
         self.late: list[tuple[float, float]] = []
+        self.pid = 0
 
     def __enter__(self) -> Self:
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and code
@@ -201,6 +202,7 @@ class _ControlLoop:
         )
         if self._process.stdout is not None:
             self._process.stdout.readline()  # "ready": the loop runs
+        self.pid = self._process.pid
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -474,6 +476,7 @@ async def run(
         "training_process_rss_after_training_mib": round(child_rss / 1024, 1),
         "training_process_cpu_seconds": round(child_cpu, 1),
         "process_id": os.getpid(),
+        "bare_loop_process_ids": [cold_control.pid, warm_control.pid],
         "training_process_ids": pids,
         "training_process_ended_when_idle": ended,
         "added_rss_once_training_process_ended_mib": round(

@@ -4,8 +4,11 @@ A late wake-up of the loop is either the loop's own work (its callbacks) or the 
 for the GIL, or for a CPU that something else holds. ``bench.entries`` itemises each lag over
 the limit with the loop thread's own kernel accounting; this adds, from a ``perf`` scheduler
 trace of the same run, what ran on each CPU during that window, grouped as Home Assistant's
-loop thread, its other threads (recorder, executor), Foresight's training process, and every
-other process on the machine (named, busiest first)::
+loop thread, its other threads (recorder, executor), Foresight's training process, the
+benchmark's bare loop in a process of its own, and every other process on the machine (named,
+busiest first). perf counts time a virtual CPU was stolen by the host as time on a CPU of the
+task that had it, so a long stretch of the bare loop (which does next to nothing) is the
+machine stalling it::
 
     perf sched record -k CLOCK_MONOTONIC -a -o bench/out/entries.perf -- \
         .venv/bin/python -m bench.entries > bench/out/entries.json
@@ -18,6 +21,7 @@ the clock the benchmark's windows are on (perf's own clock drifts from it by mil
 """
 
 import argparse
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 import json
 import os
@@ -67,7 +71,13 @@ def parse_timehist(text: str) -> list[Slice]:
 
 
 def blame(
-    slices: list[Slice], start: float, end: float, *, process: int, training: set[int]
+    slices: list[Slice],
+    start: float,
+    end: float,
+    *,
+    process: int,
+    training: AbstractSet[int],
+    bare_loop: AbstractSet[int] = frozenset(),
 ) -> dict[str, Any]:
     """CPU milliseconds, summed over all CPUs, spent by each group within ``[start, end]``."""
     groups: dict[str, float] = {}
@@ -82,6 +92,9 @@ def blame(
             group = "home_assistant_other_threads"
         elif piece.pid in training:
             group = "foresight_training_process"
+        elif piece.pid in bare_loop:
+            # It does next to nothing: a long stretch "on a CPU" is the machine stalling it.
+            group = "benchmark_bare_loop"
         else:
             group = "other_processes"
             name = f"{piece.comm}[{piece.pid}]"
@@ -124,6 +137,7 @@ def main() -> None:
                     late["window_start_s"] + late["window_ms"] / 1000,
                     process=process,
                     training=training,
+                    bare_loop=set(result["bare_loop_process_ids"]),
                 ),
             }
             for late in result[f"{phase}_loop_lags_over_limit"]

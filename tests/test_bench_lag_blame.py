@@ -40,3 +40,10 @@ def test_blame_of_a_window_nothing_ran_in_is_empty() -> None:
     report = blame([Slice(1.0, 2.0, "python", 5, 5)], 3.0, 4.0, process=5, training=set())
     assert report["busiest_other_processes"] == []
     assert "home_assistant_loop_thread" not in report
+
+
+def test_blame_names_the_benchmarks_own_bare_loop() -> None:
+    slices = parse_timehist(TIMEHIST)
+    report = blame(slices, 100.005, 100.025, process=500, training=set(), bare_loop={600})
+    assert report["benchmark_bare_loop"] == 8.0
+    assert "foresight_training_process" not in report
