@@ -118,15 +118,19 @@ def test_training_passes_row_ages_to_the_engine(
     from custom_components.foresight.ml.forecast import forecaster  # noqa: PLC0415
 
     seen: list[np.ndarray | None] = []
+    explained: list[bool] = []
     original = forecaster.create_engine
 
     def spying(name: str) -> object:
         made = original(name)
         fit = made.fit
 
-        def spy(*args: object, age_hours: np.ndarray | None = None) -> None:
+        def spy(
+            *args: object, age_hours: np.ndarray | None = None, explainable: bool = True
+        ) -> None:
             seen.append(age_hours)
-            fit(*args, age_hours=age_hours)  # type: ignore[arg-type]
+            explained.append(explainable)
+            fit(*args, age_hours=age_hours, explainable=explainable)  # type: ignore[arg-type]
 
         made.fit = spy  # type: ignore[method-assign]
         return made
@@ -137,6 +141,8 @@ def test_training_passes_row_ages_to_the_engine(
     assert trained.model is not None
     # Four backtest folds and the final fit, each with one age per row, newest row age 0.
     assert len(seen) == 5
+    # Only the served model is explained and saved.
+    assert explained == [False, False, False, False, True]
     for ages in seen:
         assert ages is not None
         assert ages.min() == 0.0
@@ -184,3 +190,16 @@ def test_sklearn_state_round_trip_keeps_the_blend(home: pd.DataFrame) -> None:
     old = {key: value for key, value in meta.items() if key not in ("ridge", "tree_weight")}
     with pytest.raises(ValueError, match="ridge"):
         engine_from_state("sklearn", old, arrays, blob)
+
+
+def test_a_backtest_fold_skips_the_explanation_and_predicts_the_same(home: pd.DataFrame) -> None:
+    pytest.importorskip("sklearn")
+    matrix, target, _, layout = _matrix(home)
+    full, fold = create_engine("sklearn"), create_engine("sklearn")
+    full.fit(matrix, target, layout)
+    fold.fit(matrix, target, layout, explainable=False)
+    np.testing.assert_array_equal(fold.predict(matrix[:48]), full.predict(matrix[:48]))
+    with pytest.raises(RuntimeError, match="predict only"):
+        fold.explain(matrix[:48])
+    with pytest.raises(RuntimeError, match="predict only"):
+        fold.get_state()

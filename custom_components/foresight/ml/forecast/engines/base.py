@@ -42,11 +42,14 @@ class Engine(Protocol):
         layout: FeatureLayout,
         *,
         age_hours: FloatArray | None = None,
+        explainable: bool = True,
     ) -> None:
         """Fit on a NaN-free feature matrix and a finite target.
 
         ``age_hours`` is each row's age in hours before the newest training row; an engine
         may weigh recent rows more (households drift over the years). None = all alike.
+        ``explainable=False`` may skip what only :meth:`explain` needs (a backtest fold only
+        predicts); such an engine must not be explained or saved.
         """
 
     def predict(self, features: FloatArray) -> FloatArray:

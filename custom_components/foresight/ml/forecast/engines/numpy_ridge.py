@@ -135,6 +135,7 @@ class RidgeEngine:
         layout: FeatureLayout,
         *,
         age_hours: FloatArray | None = None,
+        explainable: bool = True,  # the ridge's explanation costs nothing to fit
     ) -> None:
         """Fit the penalty by GCV, then refit towards the median with reweighting.
 

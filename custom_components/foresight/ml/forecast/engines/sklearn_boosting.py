@@ -83,6 +83,7 @@ class BoostingEngine:
         self._reference_value = 0.0
         self._group_means: dict[str, float] = {}
         self._ridge: RidgeEngine | None = None
+        self._explainable = False
 
     def fit(
         self,
@@ -91,8 +92,12 @@ class BoostingEngine:
         layout: FeatureLayout,
         *,
         age_hours: FloatArray | None = None,
+        explainable: bool = True,
     ) -> None:
         """Fit the boosted trees, the reference row, each group's mean term and the ridge.
+
+        ``explainable=False`` skips the reference row and the group means, which only
+        :meth:`explain` uses (a twentieth of the fit).
 
         ``age_hours`` weighs the ridge's rows only: weighted absolute-error boosting fits
         about five times slower (over the fit budget), and a 365-day half-life did not help
@@ -136,16 +141,23 @@ class BoostingEngine:
             model.fit(used, target)
             trees = TreeEnsemble.from_sklearn(model)
             _check_export(trees, model.predict, used[:: max(1, len(used) // EXPORT_CHECK_ROWS)])
-            self._reference = np.median(used, axis=0)
-            step = max(1, len(features) // CENTERING_ROWS)
-            # scikit-learn is faster than the NumPy walk on these thousands of stacked rows,
-            # and gives the same sums.
-            terms = self._group_terms(features[::step], model.predict)
+            self._explainable = explainable
+            if explainable:
+                self._reference = np.median(used, axis=0)
+                step = max(1, len(features) // CENTERING_ROWS)
+                # scikit-learn is faster than the NumPy walk on these thousands of stacked
+                # rows, and gives the same sums.
+                terms = self._group_terms(features[::step], model.predict)
+                self._group_means = {group: float(values.mean()) for group, values in terms.items()}
         self._trees = trees
-        self._group_means = {group: float(values.mean()) for group, values in terms.items()}
         ridge = RidgeEngine()
-        ridge.fit(features, target, layout, age_hours=age_hours)
+        ridge.fit(features, target, layout, age_hours=age_hours, explainable=explainable)
         self._ridge = ridge
+
+    def _require_explainable(self) -> None:
+        if not self._explainable:
+            msg = "fitted with explainable=False: it can predict only"
+            raise RuntimeError(msg)
 
     def _group_terms(
         self, features: FloatArray, predict: Callable[[FloatArray], FloatArray]
@@ -179,6 +191,7 @@ class BoostingEngine:
         """
         assert self._trees is not None  # noqa: S101
         assert self._ridge is not None  # noqa: S101
+        self._require_explainable()
         terms = self._group_terms(features, self._trees.predict)
         ridge = self._ridge.explain(features)
         baseline_value = (
@@ -201,6 +214,7 @@ class BoostingEngine:
         """
         assert self._trees is not None  # noqa: S101
         assert self._ridge is not None  # noqa: S101
+        self._require_explainable()
         ridge_meta, ridge_arrays, _ = self._ridge.get_state()
         meta = {
             "groups": {group: list(indices) for group, indices in self._groups.items()},
@@ -241,6 +255,7 @@ class BoostingEngine:
         engine._reference_value = float(meta["reference_value"])
         engine._group_means = {group: float(value) for group, value in meta["group_means"].items()}
         engine._ridge = RidgeEngine.from_state(meta["ridge"], _prefixed(arrays, "ridge:"))
+        engine._explainable = True
         return engine
 
 
