@@ -7,6 +7,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResu
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
+from homeassistant.helpers.typing import UNDEFINED
 from homeassistant.util import dt as dt_util
 import probatio
 
@@ -75,6 +76,12 @@ async def _async_validate_entities(
     return {}, {}
 
 
+def _title(hass: HomeAssistant, target: str) -> str:
+    """An entry is named after the sensor it predicts."""
+    state = hass.states.get(target)
+    return state.name if state is not None else target
+
+
 def _clean(user_input: dict[str, Any]) -> dict[str, Any]:
     """Entry data without empty optional fields."""
     return {key: value for key, value in user_input.items() if value not in (None, "", [])}
@@ -100,9 +107,10 @@ class ForesightConfigFlow(ConfigFlow, domain=DOMAIN):
             self._abort_if_unique_id_configured()
             errors, placeholders = await _async_validate_entities(self.hass, user_input)
             if not errors:
-                state = self.hass.states.get(user_input[CONF_TARGET_ENTITY])
-                title = state.name if state is not None else user_input[CONF_TARGET_ENTITY]
-                return self.async_create_entry(title=title, data=_clean(user_input))
+                return self.async_create_entry(
+                    title=_title(self.hass, user_input[CONF_TARGET_ENTITY]),
+                    data=_clean(user_input),
+                )
         return self.async_show_form(
             step_id="user",
             data_schema=self.add_suggested_values_to_schema(ENTITIES_SCHEMA, user_input),
@@ -123,8 +131,13 @@ class ForesightConfigFlow(ConfigFlow, domain=DOMAIN):
                 self._abort_if_unique_id_configured()
             errors, placeholders = await _async_validate_entities(self.hass, user_input)
             if not errors:
+                target = user_input[CONF_TARGET_ENTITY]
                 return self.async_update_reload_and_abort(
-                    entry, unique_id=user_input[CONF_TARGET_ENTITY], data=_clean(user_input)
+                    entry,
+                    unique_id=target,
+                    # A title the user gave the entry stays as long as the sensor does.
+                    title=_title(self.hass, target) if target != entry.unique_id else UNDEFINED,
+                    data=_clean(user_input),
                 )
         return self.async_show_form(
             step_id="reconfigure",

@@ -179,7 +179,13 @@ def _periods(value: Any) -> list[Period]:
     for item in value if isinstance(value, list) else []:
         start = _parse_moment(item.get("start")) if isinstance(item, dict) else None
         end = _parse_moment(item.get("end")) if isinstance(item, dict) else None
-        if start is None or end is None or start.tzinfo is None or end <= start:
+        if (
+            start is None
+            or end is None
+            or start.tzinfo is None
+            or end.tzinfo is None
+            or end <= start
+        ):
             _invalid(CONF_EXCLUDED_PERIODS, item, "nothing")
             continue
         periods.append(Period(dt_util.as_utc(start), dt_util.as_utc(end)))
@@ -206,4 +212,10 @@ def _threshold(options: Any) -> Threshold | None:
 
 
 def _parse_moment(value: Any) -> datetime | None:
-    return dt_util.parse_datetime(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt_util.parse_datetime(value)
+    except ValueError:
+        # Well-formed but impossible, such as February 30.
+        return None

@@ -108,8 +108,10 @@ def predict(
     snapshot = Snapshot(
         issued_at=inputs.now,
         hours=hours,
-        today_remaining=_total(forecast.p50, local_days == today),
-        tomorrow=_total(forecast.p50, local_days == today + timedelta(days=1), whole_day=True),
+        # The forecast starts at the next whole hour: the hour in progress is not counted, so
+        # during the day's last hour nothing of today is left (0, not unknown).
+        today_remaining=round(float(forecast.p50[local_days == today].sum()), 3),
+        tomorrow=_day_total(forecast.p50, local_days == today + timedelta(days=1)),
         anomaly=anomaly,
         watch=watch,
         watch_primary=watch is not None and not models.energy_like,
@@ -118,9 +120,10 @@ def predict(
     return snapshot, detector_state
 
 
-def _total(values: np.ndarray, mask: np.ndarray, *, whole_day: bool = False) -> float | None:
-    """Sum of the forecast over the masked hours; None when the horizon does not cover them."""
-    if not mask.any() or (whole_day and mask.sum() < 23):
+def _day_total(values: np.ndarray, mask: np.ndarray) -> float | None:
+    """Sum of the forecast over a day's hours; None when the horizon does not cover the day."""
+    # 23: the day clocks go forward has no more.
+    if mask.sum() < 23:
         return None
     return round(float(values[mask].sum()), 3)
 

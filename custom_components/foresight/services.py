@@ -38,7 +38,13 @@ SERVICE_MARK_PERIOD = "mark_period"
 
 _ENTRY = {probatio.Required(ATTR_CONFIG_ENTRY_ID): cv.string}
 GET_FORECAST_SCHEMA = probatio.Schema(
-    {**_ENTRY, probatio.Optional(ATTR_HOURS): probatio.All(int, probatio.Range(min=1, max=168))}
+    {
+        **_ENTRY,
+        # Coerced: templates give 24.0 for an input_number's 24.
+        probatio.Optional(ATTR_HOURS): probatio.All(
+            probatio.Coerce(int), probatio.Range(min=1, max=168)
+        ),
+    }
 )
 EXPLAIN_SCHEMA = probatio.Schema({**_ENTRY, probatio.Optional(ATTR_TIMESTAMP): cv.datetime})
 RETRAIN_SCHEMA = probatio.Schema(_ENTRY)
