@@ -59,9 +59,15 @@ def fit_watch(
     samples: pd.DataFrame | None, hourly: pd.DataFrame, settings: WatchSettings
 ) -> SensorForecaster | None:
     """Fit on the readings where there are enough, else on the hourly history; None if neither."""
+    import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
+
     candidates = []
     if samples is not None and len(samples) >= MIN_SAMPLES:
-        candidates.append(samples)
+        # Readings carry none of the hourly history's flags (periods to ignore, calendar
+        # events, implausible values): each takes those of its hour.
+        hours = pd.DatetimeIndex(samples.index).floor("h")
+        excluded = hourly["excluded"].reindex(hours, fill_value=False)
+        candidates.append(samples.assign(excluded=excluded.to_numpy(dtype=bool)))
     candidates.append(hourly[["target", "excluded", *settings.feature_columns]])
     for frame in candidates:
         try:
