@@ -7,7 +7,7 @@ the prediction coordinator only.
 """
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -38,6 +38,7 @@ from .history import (
     HistoryRequest,
     HistoryResult,
     async_read_history,
+    can_convert,
     entity_spec,
 )
 from .model_store import ModelStore, SavedState
@@ -323,6 +324,8 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         )
         self.training = training
         self._store = store
+        # The unit of the snapshot's values: the one the models were trained in.
+        self.unit: str | None = None
         entry.async_on_unload(training.async_add_listener(self._on_trained))
         entry.async_on_unload(
             async_track_state_change_event(hass, [settings.target], self._on_target_changed)
@@ -347,26 +350,40 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         now = dt_util.utcnow()
         models = self.training.data
         repairs.async_update_entity_issues(self.hass, self.config_entry, self.settings)
+        current = entity_spec(self.hass, self.settings.target).unit
         if models is None:
+            self.unit = current
+            return Snapshot(issued_at=now)
+        # The models keep working in the unit they were trained in until the next training,
+        # whatever unit the user has given the target since (Wh instead of kWh, say).
+        unit = models.quality.unit or current
+        if current is not None and not can_convert(current, unit):
+            # A unit of another kind (m³ instead of kWh) cannot be read in the models' unit;
+            # fed to them, its values would forecast nonsense and raise false alarms.
+            _LOGGER.info("%s is now in %s, not %s: retraining", self.name, current, unit)
+            self.config_entry.async_create_background_task(
+                self.hass, self.training.async_request_refresh(), f"{DOMAIN} retrain for unit"
+            )
             return Snapshot(issued_at=now)
         async with busy_lock(self.hass):
-            snapshot, detector_state = await self._async_predict(now, models)
+            snapshot, detector_state = await self._async_predict(now, models, unit)
         self._store.async_save_detector_later(detector_state, models_meta(models))
         repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)
+        self.unit = unit
         return snapshot
 
     async def _async_predict(
-        self, now: datetime, models: Models
+        self, now: datetime, models: Models, unit: str | None
     ) -> tuple[Snapshot, dict[str, Any] | None]:
         end = _hour_floor(now)
         request = HistoryRequest(
-            target=entity_spec(self.hass, self.settings.target),
+            target=replace(entity_spec(self.hass, self.settings.target), unit=unit),
             start=end - PREDICTION_HISTORY,
             end=end,
             features=tuple(entity_spec(self.hass, f) for f in self.settings.features),
         )
         history = await self._async_read_history(request)
-        inputs = await self._async_prediction_inputs(now)
+        inputs = await self._async_prediction_inputs(now, unit)
         samples = None
         if models.watch is not None:
             samples = await async_read_samples(
@@ -377,9 +394,7 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
                 predict, models, history.frame, inputs, samples
             )
 
-    async def _async_prediction_inputs(self, now: datetime) -> PredictionInputs:
-        state = self.hass.states.get(self.settings.target)
-        unit = state.attributes.get("unit_of_measurement", "") if state else ""
+    async def _async_prediction_inputs(self, now: datetime, unit: str | None) -> PredictionInputs:
         labels = {}
         for feature in self.settings.features:
             feature_state = self.hass.states.get(feature)
@@ -393,7 +408,7 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
             )
         return PredictionInputs(
             now=now,
-            unit=str(unit or ""),
+            unit=unit or "",
             horizon_hours=self.settings.horizon_hours,
             labels=labels,
             future_column=column,

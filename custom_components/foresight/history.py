@@ -123,6 +123,14 @@ def entity_spec(hass: HomeAssistant, entity_id: str) -> EntitySpec:
     )
 
 
+def can_convert(from_unit: str | None, to_unit: str | None) -> bool:
+    """Whether values in ``from_unit`` can be read in ``to_unit`` (kWh in Wh, not in m³)."""
+    if from_unit == to_unit:
+        return True
+    converter = STATISTIC_UNIT_TO_UNIT_CONVERTER.get(to_unit)
+    return converter is not None and from_unit in converter.VALID_UNITS
+
+
 async def async_read_history(hass: HomeAssistant, request: HistoryRequest) -> HistoryResult:
     """Read and clean the hourly history of the target and its features."""
     raw = await get_instance(hass).async_add_executor_job(_read_recorder, hass, request)
@@ -155,22 +163,26 @@ def _read_recorder(hass: HomeAssistant, request: HistoryRequest) -> dict[str, _R
         if starts.size:
             first_uncompiled = dt_util.utc_from_timestamp(starts[-1] + HOUR)
             states_from[spec.entity_id] = max(request.start, first_uncompiled)
-    earliest = min(states_from.values())
-    if earliest >= request.end:
-        return raw
-    states = get_significant_states(
-        hass,
-        # The recorder leaves out a state changed exactly at the start time; start a moment
-        # earlier so that one counts as the state current at the start.
-        earliest - _JUST_BEFORE,
-        # A meter reading just after the window still tells what the last hour used.
-        request.end + _READINGS_AFTER_WINDOW,
-        list(raw),
-        include_start_time_state=True,
-        significant_changes_only=False,
-    )
-    for entity_id, entity_states in states.items():
-        raw[entity_id].states = _states_from(entity_states, states_from[entity_id])
+    # One read per start: a feature without statistics (a template sensor without a state
+    # class) must not make a chatty target's states be read over the whole window.
+    by_start: dict[datetime, list[str]] = {}
+    for entity_id, moment in states_from.items():
+        if moment < request.end:
+            by_start.setdefault(moment, []).append(entity_id)
+    for moment, entity_ids in by_start.items():
+        states = get_significant_states(
+            hass,
+            # The recorder leaves out a state changed exactly at the start time; start a moment
+            # earlier so that one counts as the state current at the start.
+            moment - _JUST_BEFORE,
+            # A meter reading just after the window still tells what the last hour used.
+            request.end + _READINGS_AFTER_WINDOW,
+            entity_ids,
+            include_start_time_state=True,
+            significant_changes_only=False,
+        )
+        for entity_id, entity_states in states.items():
+            raw[entity_id].states = _states_from(entity_states, moment)
     return raw
 
 

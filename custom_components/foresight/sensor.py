@@ -286,9 +286,7 @@ async def async_setup_entry(
     """Add Foresight's sensors for one entry."""
     coordinator = entry.runtime_data.predictions
     settings = entry.runtime_data.settings
-    target = entity_spec(hass, settings.target)
     models = entry.runtime_data.training.data
-    unit = target.unit or (models.quality.unit if models else None)
     # What training found; at start-up the target's state may not be there yet.
     energy = models.energy_like if models is not None else is_energy_like(hass, settings.target)
     meter = await _async_is_meter(hass, settings.target)
@@ -308,10 +306,7 @@ async def async_setup_entry(
         and (energy is not None or not description.energy_only)
     ]
     async_remove_unprovided(hass, entry, SENSOR_DOMAIN, decided, wanted)
-    sensors = [
-        ForesightSensor(coordinator, description, unit if description.in_target_unit else None)
-        for description in wanted
-    ]
+    sensors = [ForesightSensor(coordinator, description) for description in wanted]
     await async_add_paced(hass, async_add_entities, sensors)
 
 
@@ -339,16 +334,12 @@ class ForesightSensor(ForesightEntity, SensorEntity):
     # Forecast lists and sentences are for the UI and automations, not for the database.
     _unrecorded_attributes = frozenset({"forecast", "explanation", "top_hours"})
 
-    def __init__(
-        self,
-        coordinator: PredictionCoordinator,
-        description: ForesightSensorEntityDescription,
-        unit: str | None,
-    ) -> None:
-        """Create the sensor, in the predicted sensor's unit where it has one."""
-        super().__init__(coordinator, description)
-        if description.in_target_unit:
-            self._attr_native_unit_of_measurement = unit
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Return the unit: a forecast is in the unit the models were trained in."""
+        if self.entity_description.in_target_unit:
+            return self.coordinator.unit
+        return super().native_unit_of_measurement
 
     @property
     def native_value(self) -> StateType | datetime:

@@ -127,7 +127,7 @@ async def test_entry_with_calendar_and_weather(hass: HomeAssistant, home: None) 
     await hass.async_block_till_done()
 
     assert entry.runtime_data.training.data.quality.excluded_hours == {"calendar": 24}
-    inputs = await entry.runtime_data.predictions._async_prediction_inputs(NOW)
+    inputs = await entry.runtime_data.predictions._async_prediction_inputs(NOW, "kWh")
     assert inputs.future_column == OUTDOOR
     assert len(inputs.future_rows) == 48
     assert {value for _, value in inputs.future_rows} == {-5.0}
