@@ -33,6 +33,7 @@ from .outlook import (
     insight_value,
     time_until_limit,
 )
+from .training import kwh_per_hour
 
 # Entities are read-only views of coordinator data; the coordinator serialises updates.
 PARALLEL_UPDATES = 0
@@ -156,7 +157,7 @@ class ForesightSensorEntityDescription(SensorEntityDescription):
     meters_only: bool = False
     # Only where the entry watches a limit.
     threshold_only: bool = False
-    # Only for energy entries: base load and consumption trends.
+    # Only for energy and power entries: base load (in watts) and consumption trends.
     energy_only: bool = False
 
 
@@ -289,13 +290,15 @@ async def async_setup_entry(
     models = entry.runtime_data.training.data
     # What training found; at start-up the target's state may not be there yet.
     energy = models.energy_like if models is not None else is_energy_like(hass, settings.target)
+    unit = models.quality.unit if models is not None else entity_spec(hass, settings.target).unit
+    watts = _has_watts(energy, unit)
     meter = await _async_is_meter(hass, settings.target)
     wanted = [
         description
         for description in SENSORS
         if (meter or not description.meters_only)
         and (settings.threshold is not None or not description.threshold_only)
-        and (energy or not description.energy_only)
+        and (watts or not description.energy_only)
     ]
     # A sensor not known to be needed or not is kept: removing it would lose the user's
     # name, area and entity ID for it, and a later set-up will know.
@@ -303,11 +306,23 @@ async def async_setup_entry(
         description
         for description in SENSORS
         if (meter is not None or not description.meters_only)
-        and (energy is not None or not description.energy_only)
+        and (watts is not None or not description.energy_only)
     ]
     async_remove_unprovided(hass, entry, SENSOR_DOMAIN, decided, wanted)
     sensors = [ForesightSensor(coordinator, description) for description in wanted]
     await async_add_paced(hass, async_add_entities, sensors)
+
+
+def _has_watts(energy: bool | None, unit: str | None) -> bool | None:
+    """Whether the target's use has a base load in watts (energy or power, not gas or water).
+
+    None when nothing tells yet (no state, no training).
+    """
+    if energy is False:
+        return False
+    if energy is None or unit is None:
+        return None
+    return kwh_per_hour(unit) is not None
 
 
 async def _async_is_meter(hass: HomeAssistant, entity_id: str) -> bool | None:

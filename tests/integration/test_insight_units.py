@@ -112,6 +112,10 @@ async def test_gas_meter_has_no_base_load_in_watts(
     models = entry.runtime_data.training.data
     assert models.forecaster is not None
     assert models.insight is None
+    # Nor a Base load sensor that could only ever be unknown; the daily totals stay.
+    assert _base_load(hass, entry) is None
+    registry = er.async_get(hass)
+    assert registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_forecast_tomorrow")
     state = _base_load(hass, entry)
     assert state is None or state.state == "unknown"
 
