@@ -105,6 +105,17 @@ class _EntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
         """The entry's current settings (feedback can add excluded periods to them)."""
         return self.config_entry.runtime_data.settings
 
+    def _is_current(self) -> bool:
+        """Whether the entry still runs on this coordinator (a reload creates another)."""
+        entry = self.config_entry
+        if entry.state not in (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED):
+            return False
+        # Unloading deletes the runtime data; the next set-up stores new runtime data.
+        runtime_data: ForesightRuntimeData | None = getattr(entry, "runtime_data", None)
+        return runtime_data is not None and (
+            runtime_data.training is self or runtime_data.predictions is self
+        )
+
     async def _async_read_history(self, request: HistoryRequest) -> HistoryResult:
         """Read history; a recorder that fails or times out is a failed update, not a crash."""
         try:
@@ -230,15 +241,6 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
                 SavedState(models.forecaster, state, models_meta(models), watch, models.insight)
             )
         return models
-
-    def _is_current(self) -> bool:
-        """Whether the entry still runs on this coordinator (a reload creates another)."""
-        entry = self.config_entry
-        if entry.state not in (ConfigEntryState.SETUP_IN_PROGRESS, ConfigEntryState.LOADED):
-            return False
-        # Unloading deletes the runtime data; the next set-up stores new runtime data.
-        runtime_data: ForesightRuntimeData | None = getattr(entry, "runtime_data", None)
-        return runtime_data is not None and runtime_data.training is self
 
     async def _async_read_training_history(self, settings: EntrySettings) -> HistoryResult:
         end = _hour_floor(dt_util.utcnow())
@@ -367,6 +369,9 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
             return Snapshot(issued_at=now)
         async with busy_lock(self.hass):
             snapshot, detector_state = await self._async_predict(now, models, unit)
+        if not self._is_current():
+            # Unloaded meanwhile: its repairs were cleared and its store closed for good.
+            return snapshot
         self._store.async_save_detector_later(detector_state, models_meta(models))
         repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)
         self.unit = unit

@@ -118,3 +118,31 @@ async def test_training_waiting_for_its_turn_during_an_unload_does_not_start(
     assert old.training.last_update_success
     assert saves == []
     assert "Unexpected error" not in caplog.text
+
+
+async def test_prediction_ending_after_an_unload_touches_no_repair(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    entry = init_integration
+    predictions = entry.runtime_data.predictions
+    started, release = threading.Event(), threading.Event()
+    real = coordinator.predict
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    with (
+        patch.object(coordinator, "predict", held),
+        patch.object(coordinator.repairs, "async_update_anomaly_issue") as anomaly_issue,
+    ):
+        refresh = hass.async_create_task(predictions.async_refresh())
+        assert await hass.async_add_executor_job(started.wait, 10)
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        release.set()
+        await refresh
+        await hass.async_block_till_done()
+
+    assert entry.state is ConfigEntryState.NOT_LOADED
+    anomaly_issue.assert_not_called()
