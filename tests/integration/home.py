@@ -27,6 +27,14 @@ OUTDOOR_ATTRIBUTES = {
     "friendly_name": "Outdoor temperature",
 }
 
+FREEZER = "sensor.freezer_temperature"
+FREEZER_ATTRIBUTES = {
+    "unit_of_measurement": "°C",
+    "device_class": "temperature",
+    "state_class": "measurement",
+    "friendly_name": "Freezer temperature",
+}
+
 
 async def seed_home(hass: HomeAssistant, end: datetime, days: int, *, seed: int = 3) -> None:
     """Import ``days`` of hourly statistics ending at ``end``, and set the current states."""

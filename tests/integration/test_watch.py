@@ -38,15 +38,9 @@ from custom_components.foresight.const import (
 )
 
 from .conftest import NOW
+from .home import FREEZER, FREEZER_ATTRIBUTES
 from .recorder_data import import_mean_statistics
 
-FREEZER = "sensor.freezer_temperature"
-FREEZER_ATTRIBUTES = {
-    "unit_of_measurement": "°C",
-    "device_class": "temperature",
-    "state_class": "measurement",
-    "friendly_name": "Freezer temperature",
-}
 FIVE_MINUTES = timedelta(minutes=5)
 # The door was left ajar two hours before NOW: the freezer warms by 2 °C an hour.
 DOOR_OPEN = NOW - timedelta(hours=2)

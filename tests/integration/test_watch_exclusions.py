@@ -18,15 +18,9 @@ from custom_components.foresight.const import (
 )
 
 from .conftest import NOW
+from .home import FREEZER, FREEZER_ATTRIBUTES
 from .recorder_data import import_mean_statistics
 
-FREEZER = "sensor.freezer_temperature"
-FREEZER_ATTRIBUTES = {
-    "unit_of_measurement": "°C",
-    "device_class": "temperature",
-    "state_class": "measurement",
-    "friendly_name": "Freezer temperature",
-}
 # The freezer was emptied and switched off for four hours the day before yesterday.
 DEFROST_START = NOW.replace(minute=0) - timedelta(days=2, hours=10)
 DEFROST_END = DEFROST_START + timedelta(hours=4)
