@@ -33,7 +33,7 @@ from .outlook import (
     insight_value,
     time_until_limit,
 )
-from .training import kwh_per_hour
+from .training import Models, kwh_per_hour
 
 # Entities are read-only views of coordinator data; the coordinator serialises updates.
 PARALLEL_UPDATES = 0
@@ -288,10 +288,7 @@ async def async_setup_entry(
     coordinator = entry.runtime_data.predictions
     settings = entry.runtime_data.settings
     models = entry.runtime_data.training.data
-    # What training found; at start-up the target's state may not be there yet.
-    energy = models.energy_like if models is not None else is_energy_like(hass, settings.target)
-    unit = models.quality.unit if models is not None else entity_spec(hass, settings.target).unit
-    watts = _has_watts(energy, unit)
+    watts = _has_watts(hass, settings.target, models)
     meter = await _async_is_meter(hass, settings.target)
     wanted = [
         description
@@ -313,11 +310,19 @@ async def async_setup_entry(
     await async_add_paced(hass, async_add_entities, sensors)
 
 
-def _has_watts(energy: bool | None, unit: str | None) -> bool | None:
+def _has_watts(hass: HomeAssistant, target: str, models: Models | None) -> bool | None:
     """Whether the target's use has a base load in watts (energy or power, not gas or water).
 
-    None when nothing tells yet (no state, no training).
+    None when nothing tells yet (no training, no state).
     """
+    if models is not None:
+        # What training found; at start-up the target's state may not be there yet.
+        energy: bool | None = models.energy_like
+        unit: str | None = models.quality.unit or ""
+    else:
+        energy = is_energy_like(hass, target)
+        known = hass.states.get(target) is not None
+        unit = (entity_spec(hass, target).unit or "") if known else None
     if energy is False:
         return False
     if energy is None or unit is None:
