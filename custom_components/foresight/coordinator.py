@@ -34,6 +34,7 @@ from .const import (
     TARGET_CHANGE_COOLDOWN,
 )
 from .history import (
+    EntitySpec,
     ExcludedPeriod,
     HistoryRequest,
     HistoryResult,
@@ -199,6 +200,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             entry_settings = self.settings
             # What the models are fitted with, even if feedback changes the settings meanwhile.
             fingerprint = entry_settings.training_fingerprint()
+            feature_units = {f: entity_spec(self.hass, f).unit for f in entry_settings.features}
             settings = self._fit_settings(entry_settings)
             samples = None
             # Years of rows become a row object each, live for a moment, and are freed by
@@ -231,6 +233,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             _LOGGER.debug("%s dropped: the entry was unloaded during the fit", self.name)
             return self.data
         models.fingerprint = fingerprint
+        models.feature_units = feature_units
         repairs.async_update_training_issues(self.hass, self.config_entry, models)
         if models.forecaster is not None:
             detector = self.config_entry.runtime_data.detector_lock
@@ -352,43 +355,60 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         now = dt_util.utcnow()
         models = self.training.data
         repairs.async_update_entity_issues(self.hass, self.config_entry, self.settings)
-        current = entity_spec(self.hass, self.settings.target).unit
         if models is None:
-            self.unit = current
+            self.unit = entity_spec(self.hass, self.settings.target).unit
             return Snapshot(issued_at=now)
-        # The models keep working in the unit they were trained in until the next training,
-        # whatever unit the user has given the target since (Wh instead of kWh, say).
-        unit = models.quality.unit or current
-        if current is not None and not can_convert(current, unit):
-            # A unit of another kind (m³ instead of kWh) cannot be read in the models' unit;
-            # fed to them, its values would forecast nonsense and raise false alarms.
-            _LOGGER.info("%s is now in %s, not %s: retraining", self.name, current, unit)
+        # The models keep working in the units they were trained in until the next training,
+        # whatever unit the user has given a sensor since (Wh instead of kWh, °F for °C).
+        specs = self._specs_in_trained_units(models)
+        if specs is None:
             self.config_entry.async_create_background_task(
                 self.hass, self.training.async_request_refresh(), f"{DOMAIN} retrain for unit"
             )
             return Snapshot(issued_at=now)
         async with busy_lock(self.hass):
-            snapshot, detector_state = await self._async_predict(now, models, unit)
+            snapshot, detector_state = await self._async_predict(now, models, *specs)
         if not self._is_current():
             # Unloaded meanwhile: its repairs were cleared and its store closed for good.
             return snapshot
         self._store.async_save_detector_later(detector_state, models_meta(models))
         repairs.async_update_anomaly_issue(self.hass, self.config_entry, snapshot)
-        self.unit = unit
+        self.unit = specs[0].unit
         return snapshot
 
+    def _specs_in_trained_units(
+        self, models: Models
+    ) -> tuple[EntitySpec, tuple[EntitySpec, ...]] | None:
+        """The target and features, each asked for in the unit the models learnt it in.
+
+        None when a sensor now has a unit of another kind (m³ instead of kWh): its values
+        cannot be read in the models' unit, and fed to them they would forecast nonsense and
+        raise false alarms, so the entry retrains instead.
+        """
+        trained = {self.settings.target: models.quality.unit, **models.feature_units}
+        specs = []
+        for entity_id in (self.settings.target, *self.settings.features):
+            spec = entity_spec(self.hass, entity_id)
+            unit = trained.get(entity_id) or spec.unit
+            if spec.unit is not None and not can_convert(spec.unit, unit):
+                _LOGGER.info("%s is now in %s, not %s: retraining", entity_id, spec.unit, unit)
+                return None
+            specs.append(replace(spec, unit=unit))
+        return specs[0], tuple(specs[1:])
+
     async def _async_predict(
-        self, now: datetime, models: Models, unit: str | None
+        self,
+        now: datetime,
+        models: Models,
+        target: EntitySpec,
+        features: tuple[EntitySpec, ...],
     ) -> tuple[Snapshot, dict[str, Any] | None]:
         end = _hour_floor(now)
         request = HistoryRequest(
-            target=replace(entity_spec(self.hass, self.settings.target), unit=unit),
-            start=end - PREDICTION_HISTORY,
-            end=end,
-            features=tuple(entity_spec(self.hass, f) for f in self.settings.features),
+            target=target, start=end - PREDICTION_HISTORY, end=end, features=features
         )
         history = await self._async_read_history(request)
-        inputs = await self._async_prediction_inputs(now, unit)
+        inputs = await self._async_prediction_inputs(now, target.unit, features)
         samples = None
         if models.watch is not None:
             samples = await async_read_samples(
@@ -399,7 +419,9 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
                 predict, models, history.frame, inputs, samples
             )
 
-    async def _async_prediction_inputs(self, now: datetime, unit: str | None) -> PredictionInputs:
+    async def _async_prediction_inputs(
+        self, now: datetime, unit: str | None, features: tuple[EntitySpec, ...] = ()
+    ) -> PredictionInputs:
         labels = {}
         for feature in self.settings.features:
             feature_state = self.hass.states.get(feature)
@@ -408,8 +430,11 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         column = temperature_feature(self.hass, self.settings.features)
         rows = []
         if self.settings.weather and column:
+            # The weather's forecast comes in the unit the temperature was learnt in.
+            learnt = {spec.entity_id: spec.unit for spec in features}
+            temperature_unit = learnt.get(column) or feature_unit(self.hass, column)
             rows = await async_weather_temperatures(
-                self.hass, self.settings.weather, feature_unit(self.hass, column)
+                self.hass, self.settings.weather, temperature_unit
             )
         return PredictionInputs(
             now=now,

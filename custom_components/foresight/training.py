@@ -4,7 +4,7 @@ Everything here runs in an executor thread (it calls pandas, NumPy and maybe sci
 what it returns is made of plain Python values so entities can read it in the event loop.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 import logging
 import threading
@@ -105,6 +105,8 @@ class Models:
     insight: dict[str, Any] | None = None
     # Energy gets hourly day-ahead forecasts; any other sensor is forecast by ``watch``.
     energy_like: bool = True
+    # The unit each feature's history was read in: predictions read them in the same one.
+    feature_units: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def serving(self) -> Forecaster | SensorForecaster | None:
@@ -252,7 +254,19 @@ def restore_models(saved: SavedState, fingerprint: str) -> Models | None:
         energy_like=meta.get("energy_like") is not False,
         # The restored forecaster is still the NumPy stand-in: its repair must stay.
         sklearn_missing=meta.get("sklearn_missing") is True,
+        feature_units=_feature_units(meta.get("feature_units")),
     )
+
+
+def _feature_units(saved: Any) -> dict[str, str | None]:
+    """The saved feature units, without anything edited by hand into another shape."""
+    if not isinstance(saved, dict):
+        return {}
+    return {
+        str(entity_id): unit
+        for entity_id, unit in saved.items()
+        if unit is None or isinstance(unit, str)
+    }
 
 
 def _unknown_quality() -> DataQuality:
@@ -275,6 +289,7 @@ def models_meta(models: Models) -> dict[str, Any]:
         "fingerprint": models.fingerprint,
         "energy_like": models.energy_like,
         "sklearn_missing": models.sklearn_missing,
+        "feature_units": models.feature_units,
         "trained_at": models.trained_at.isoformat() if models.trained_at else None,
         "last_scored_hour": (
             models.last_scored_hour.isoformat() if models.last_scored_hour else None

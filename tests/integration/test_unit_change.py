@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.foresight.const import CONF_SENSITIVITY, DOMAIN
 
 from .conftest import NOW
-from .home import METER_ATTRIBUTES, TARGET
+from .home import METER_ATTRIBUTES, OUTDOOR, OUTDOOR_ATTRIBUTES, TARGET
 from .recorder_data import write_states
 
 NEXT_HOUR = "sensor.house_energy_forecast_next_hour"
@@ -105,3 +105,33 @@ async def test_a_unit_of_another_kind_retrains(
 
     assert runtime.training.data is not trained
     assert runtime.training.data.quality.unit == "m³"
+
+
+async def test_a_feature_shown_in_another_unit_is_read_in_the_learnt_one(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    predictions = init_integration.runtime_data.predictions
+    models = init_integration.runtime_data.training.data
+    assert models.feature_units == {OUTDOOR: "°C"}
+    before = [hour["p50"] for hour in predictions.data.hours]
+
+    # The outdoor sensor is shown in °F from now on: the same temperature, another number.
+    state = hass.states.get(OUTDOOR)
+    assert state is not None
+    fahrenheit = float(state.state) * 9 / 5 + 32
+    hass.states.async_set(
+        OUTDOOR, f"{fahrenheit:.2f}", {**OUTDOOR_ATTRIBUTES, "unit_of_measurement": "°F"}
+    )
+    await predictions.async_refresh()
+    await hass.async_block_till_done()
+
+    assert [hour["p50"] for hour in predictions.data.hours] == pytest.approx(before, abs=1e-3)
+
+
+async def test_learnt_feature_units_survive_a_restart(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    restored = init_integration.runtime_data.training.data
+    assert restored.feature_units == {OUTDOOR: "°C"}
