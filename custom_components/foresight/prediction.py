@@ -5,7 +5,7 @@ entities can read it in the event loop.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 import math
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from .watch import WatchView, watch_view
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .ml.forecast import Forecast
     from .training import Models
 
 
@@ -108,9 +109,7 @@ def predict(
     snapshot = Snapshot(
         issued_at=inputs.now,
         hours=hours,
-        # The forecast starts at the next whole hour: the hour in progress is not counted, so
-        # during the day's last hour nothing of today is left (0, not unknown).
-        today_remaining=round(float(forecast.p50[local_days == today].sum()), 3),
+        today_remaining=_rest_of_today(forecast, local_days == today, today, time_zone),
         tomorrow=_day_total(forecast.p50, local_days == today + timedelta(days=1)),
         anomaly=anomaly,
         watch=watch,
@@ -118,6 +117,20 @@ def predict(
         insight=models.insight,
     )
     return snapshot, detector_state
+
+
+def _rest_of_today(
+    forecast: Forecast, mask: np.ndarray, today: date, time_zone: ZoneInfo
+) -> float | None:
+    """Sum of the forecast over today's hours; None when the horizon ends before midnight.
+
+    The forecast starts at the next whole hour: the hour in progress is not counted, so
+    during the day's last hour nothing of today is left (0, not unknown).
+    """
+    midnight = datetime.combine(today + timedelta(days=1), time(), tzinfo=time_zone)
+    if forecast.timestamps[-1] + timedelta(hours=1) < midnight:
+        return None
+    return round(float(forecast.p50[mask].sum()), 3)
 
 
 def _day_total(values: np.ndarray, mask: np.ndarray) -> float | None:
