@@ -14,8 +14,12 @@ from .harness import Api, LiveHass, open_api, running_hass
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip e2e tests unless the marker expression or FORESIGHT_E2E asks for them."""
-    if "e2e" in (config.getoption("markexpr") or "") or os.environ.get("FORESIGHT_E2E") == "1":
+    """Skip e2e tests unless the marker expression or FORESIGHT_E2E asks for them.
+
+    ``-m browser`` asks for them too: the browser test is an e2e test (it needs the live hass).
+    """
+    markexpr = config.getoption("markexpr") or ""
+    if "e2e" in markexpr or "browser" in markexpr or os.environ.get("FORESIGHT_E2E") == "1":
         return
     skip = pytest.mark.skip(reason="starts a real hass: run with -m e2e (or FORESIGHT_E2E=1)")
     for item in items:
