@@ -55,3 +55,18 @@ async def seed_home(hass: HomeAssistant, end: datetime, days: int, *, seed: int 
     hass.states.async_set(TARGET, f"{sums[-1]:.3f}", METER_ATTRIBUTES)
     hass.states.async_set(OUTDOOR, f"{frame['outdoor_temp'].iloc[-1]:.1f}", OUTDOOR_ATTRIBUTES)
     await async_wait_recording_done(hass)
+
+
+async def import_freezer_hours(
+    hass: HomeAssistant, end: datetime, rng: np.random.Generator
+) -> None:
+    """Three weeks of the freezer's hourly statistics before ``end``: -18 °C and a little noise."""
+    starts = [end - timedelta(hours=hours) for hours in range(21 * 24, 0, -1)]
+    await import_mean_statistics(
+        hass,
+        FREEZER,
+        starts,
+        -18.0 + rng.normal(0, 0.1, len(starts)),
+        unit="°C",
+        unit_class="temperature",
+    )

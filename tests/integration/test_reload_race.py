@@ -19,10 +19,10 @@ from custom_components.foresight.model_store import ModelStore, SavedState
 
 
 @contextmanager
-def _held_fit(hass: HomeAssistant) -> Iterator[tuple[threading.Event, threading.Event]]:
-    """Fits wait for ``release`` once they have ``started``; saves are recorded by store."""
+def _held(name: str) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """The coordinator's executor job ``name`` waits for ``release`` once it has ``started``."""
     started, release = threading.Event(), threading.Event()
-    real = coordinator.fit_models
+    real = getattr(coordinator, name)
 
     # A plain function, not a Mock: the test harness runs Mocks inline instead of in the executor.
     def held(*args: Any, **kwargs: Any) -> Any:
@@ -30,7 +30,7 @@ def _held_fit(hass: HomeAssistant) -> Iterator[tuple[threading.Event, threading.
         release.wait(10)
         return real(*args, **kwargs)
 
-    with patch.object(coordinator, "fit_models", held):
+    with patch.object(coordinator, name, held):
         try:
             yield started, release
         finally:
@@ -55,7 +55,7 @@ async def test_training_ending_after_a_reload_is_not_saved(
 ) -> None:
     entry = init_integration
     old = entry.runtime_data
-    with _recorded_saves() as saves, _held_fit(hass) as (started, release):
+    with _recorded_saves() as saves, _held("fit_models") as (started, release):
         retrain = hass.async_create_task(old.training.async_refresh())
         assert await hass.async_add_executor_job(started.wait, 10)
         # New options while the fit runs: the new set-up's training waits behind it.
@@ -86,7 +86,7 @@ async def test_training_ending_after_an_unload_is_not_saved(
     entry = init_integration
     old = entry.runtime_data
     caplog.set_level(logging.DEBUG, logger="custom_components.foresight")
-    with _recorded_saves() as saves, _held_fit(hass) as (started, release):
+    with _recorded_saves() as saves, _held("fit_models") as (started, release):
         retrain = hass.async_create_task(old.training.async_refresh())
         assert await hass.async_add_executor_job(started.wait, 10)
         assert await hass.config_entries.async_unload(entry.entry_id)
@@ -125,16 +125,8 @@ async def test_prediction_ending_after_an_unload_touches_no_repair(
 ) -> None:
     entry = init_integration
     predictions = entry.runtime_data.predictions
-    started, release = threading.Event(), threading.Event()
-    real = coordinator.predict
-
-    def held(*args: Any, **kwargs: Any) -> Any:
-        started.set()
-        release.wait(10)
-        return real(*args, **kwargs)
-
     with (
-        patch.object(coordinator, "predict", held),
+        _held("predict") as (started, release),
         patch.object(coordinator.repairs, "async_update_anomaly_issue") as anomaly_issue,
     ):
         refresh = hass.async_create_task(predictions.async_refresh())

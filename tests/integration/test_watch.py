@@ -38,7 +38,7 @@ from custom_components.foresight.const import (
 )
 
 from .conftest import NOW
-from .home import FREEZER, FREEZER_ATTRIBUTES
+from .home import FREEZER, FREEZER_ATTRIBUTES, import_freezer_hours
 from .recorder_data import import_mean_statistics
 
 FIVE_MINUTES = timedelta(minutes=5)
@@ -73,16 +73,7 @@ async def freezer_history(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -
     """Three weeks of hourly statistics and three days of five-minute readings."""
     freezer.move_to(NOW)
     end = NOW.replace(minute=0) - timedelta(days=3)
-    starts = [end - timedelta(hours=hours) for hours in range(21 * 24, 0, -1)]
-    rng = np.random.default_rng(3)
-    await import_mean_statistics(
-        hass,
-        FREEZER,
-        starts,
-        -18.0 + rng.normal(0, 0.1, len(starts)),
-        unit="°C",
-        unit_class="temperature",
-    )
+    await import_freezer_hours(hass, end, np.random.default_rng(3))
     await _write_readings(hass, NOW - timedelta(days=3), NOW)
 
 

@@ -18,8 +18,7 @@ from custom_components.foresight.const import (
 )
 
 from .conftest import NOW
-from .home import FREEZER, FREEZER_ATTRIBUTES
-from .recorder_data import import_mean_statistics
+from .home import FREEZER, FREEZER_ATTRIBUTES, import_freezer_hours
 
 # The freezer was emptied and switched off for four hours the day before yesterday.
 DEFROST_START = NOW.replace(minute=0) - timedelta(days=2, hours=10)
@@ -30,16 +29,7 @@ async def _freezer_history(hass: HomeAssistant) -> None:
     """Three weeks of hourly statistics, then three days of readings every five minutes."""
     rng = np.random.default_rng(5)
     readings_start = NOW - timedelta(days=3)
-    end = readings_start.replace(minute=0)
-    starts = [end - timedelta(hours=hours) for hours in range(21 * 24, 0, -1)]
-    await import_mean_statistics(
-        hass,
-        FREEZER,
-        starts,
-        -18.0 + rng.normal(0, 0.1, len(starts)),
-        unit="°C",
-        unit_class="temperature",
-    )
+    await import_freezer_hours(hass, readings_start.replace(minute=0), rng)
     moment = readings_start
     while moment <= NOW:
         value = 5.0 if DEFROST_START <= moment < DEFROST_END else -18.0
