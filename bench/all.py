@@ -184,8 +184,15 @@ BENCHMARKS: tuple[Benchmark, ...] = (
             Target(
                 "train 20 entries x 2 years",
                 "<= 60 s",
-                lambda r: f"{r['cold_start_train_all_seconds']:.1f} s",
-                lambda r: r["cold_start_train_all_seconds"] <= 60,
+                lambda r: (
+                    f"{r['cold_start_train_all_seconds']:.1f} s, "
+                    f"{r['entries_serving_the_model']}/{r['entries']} serve the model"
+                ),
+                # Entries that fell back to a baseline skip most fits: no figure for the target.
+                lambda r: (
+                    r["cold_start_train_all_seconds"] <= 60
+                    and r["entries_serving_the_model"] == r["entries"]
+                ),
             ),
             Target(
                 "memory added by 20 trained entries",

@@ -65,7 +65,6 @@ from .history import CLOCK_TICKS_PER_SECOND, LAG_PERIOD, Lags, _memory_kib
 
 DATA_DIR = Path(__file__).parent / "data"
 REPOSITORY = Path(__file__).parents[1]
-END = datetime(2026, 11, 1, tzinfo=UTC)
 WARM_START_MODES = {
     "restart": "while Home Assistant starts (a restart)",
     "running": "in a running Home Assistant (all reloaded at once)",
@@ -83,11 +82,21 @@ def _meter(index: int) -> str:
     return f"sensor.bench_home_{index:02d}_energy"
 
 
-async def _fill(hass: HomeAssistant, entries: int, days: int) -> None:
-    start = END - timedelta(days=days)
+def _history_end() -> datetime:
+    """Where the meters' history ends: today's UTC midnight.
+
+    Foresight trains on the days before now, so the history must reach up to now: a meter
+    silent for weeks (a fixed end date, weeks later) leaves its backtest nothing to score and
+    every entry serves a baseline, which trains in a fraction of the time.
+    """
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+async def _fill(hass: HomeAssistant, entries: int, days: int, end: datetime) -> None:
+    start = end - timedelta(days=days)
     for index in range(entries):
         frame = synthetic_home(days + 2, start=str(start.date() - timedelta(days=1)), seed=index)
-        frame = frame[(frame.index >= start - timedelta(hours=1)) & (frame.index < END)]
+        frame = frame[(frame.index >= start - timedelta(hours=1)) & (frame.index < end)]
         sums = 1000.0 + np.cumsum(frame["target"].to_numpy())
         async_import_statistics(
             hass,
@@ -267,6 +276,7 @@ async def _start(
     lags: Lags,
     *,
     fill_days: int | None,
+    history_end: datetime,
     training_days: int,
     collections: _FullCollections,
     control: _ControlLoop,
@@ -295,7 +305,7 @@ async def _start(
     )
     await get_instance(hass).async_db_ready
     if fill_days is not None:
-        await _fill(hass, entries, fill_days)
+        await _fill(hass, entries, fill_days, history_end)
     gc.collect()
     hass.data["_bench_context"] = context
     config_entries = []
@@ -391,8 +401,12 @@ async def run(
 ) -> dict[str, Any]:
     """Build or reuse the database, then measure a cold start (training) and a warm start."""
     DATA_DIR.mkdir(exist_ok=True)
-    database = DATA_DIR / f"entries-bench-{entries}x{days}d.db"
+    history_end = _history_end()
+    database = DATA_DIR / f"entries-bench-{entries}x{days}d-{history_end:%Y%m%d}.db"
     fresh = not database.exists()
+    for stale in DATA_DIR.glob(f"entries-bench-{entries}x{days}d*.db"):
+        if stale != database:
+            stale.unlink()  # a history that ends days ago is no longer the benchmark's
     config = _config_dir(f"entries-config-{entries}x{days}d")
     for saved in (config / ".storage").glob("foresight*"):
         if saved.is_dir():
@@ -410,6 +424,7 @@ async def run(
         entries,
         cold_lags,
         fill_days=days if fresh else None,
+        history_end=history_end,
         training_days=days,
         collections=cold_collections,
         control=cold_control,
@@ -417,6 +432,10 @@ async def run(
     )
     trainings = [entry.runtime_data.training.data.trained_at for entry in config_entries]
     engines = {entry.runtime_data.training.data.forecaster.engine for entry in config_entries}
+    # An entry serving a baseline trains a fraction as long: say how many fitted a model.
+    serving_model = sum(
+        not entry.runtime_data.training.data.forecaster.serves_baseline for entry in config_entries
+    )
     fits_run_in = training_executor(hass).fits_run_in
     gc.collect()
     rss_trained = _memory_kib("VmRSS")
@@ -439,6 +458,7 @@ async def run(
         entries,
         warm_lags,
         fill_days=None,
+        history_end=history_end,
         training_days=days,
         collections=warm_collections,
         control=warm_control,
@@ -459,6 +479,7 @@ async def run(
         "database": "file-backed SQLite" + (" (built this run)" if fresh else " (cached)"),
         "engines": sorted(engines),
         "fits_run_in": fits_run_in,
+        "entries_serving_the_model": serving_model,
         "cold_start_train_all_seconds": round(cold_wall, 1),
         "cold_start_loop_busy_seconds": round(cold_loop.busy, 2),
         "cold_start_longest_callback_ms": round(1000 * cold_loop.longest, 1),
