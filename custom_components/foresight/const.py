@@ -50,6 +50,9 @@ SAMPLES_PREDICTION: Final = timedelta(days=8)
 # Recent history the hourly predictions need: lags reach back a week, plus margin.
 PREDICTION_HISTORY: Final = timedelta(days=15)
 PREDICTION_INTERVAL: Final = timedelta(hours=1)
+# A target with no usable hour for this long has gone silent: the recent days its forecasts
+# are built on are empty, so it gets a repair and no forecast instead of stand-in values.
+SILENT_AFTER: Final = timedelta(days=3)
 # A burst of new readings from the target triggers one refresh, not one per reading.
 TARGET_CHANGE_COOLDOWN: Final = 60.0
 # An anomaly that lasts this long becomes a repair the user can act on.

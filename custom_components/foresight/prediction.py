@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from .const import SILENT_AFTER
 from .ml.anomaly import AnomalyStatus
 from .options import Threshold
 from .watch import WatchView, watch_view
@@ -84,6 +85,11 @@ def predict(
     detector_state = models.detector.to_dict() if models.detector is not None else None
     if models.forecaster is None:
         return Snapshot(issued_at=inputs.now, anomaly=anomaly), detector_state
+    if _silent(frame, inputs.now):
+        # Forecasts from empty recent days would be stand-in values that look like a forecast.
+        return Snapshot(
+            issued_at=inputs.now, anomaly=anomaly, insight=models.insight
+        ), detector_state
     watch = None
     if models.watch is not None:
         # A forecaster trained on hourly history (too few readings) continues from it.
@@ -117,6 +123,12 @@ def predict(
         insight=models.insight,
     )
     return snapshot, detector_state
+
+
+def _silent(frame: pd.DataFrame, now: datetime) -> bool:
+    """Whether the target has no usable hour in the last ``SILENT_AFTER``."""
+    recent = frame.loc[frame.index >= now - SILENT_AFTER, "target"].to_numpy(dtype=float)
+    return not bool(np.isfinite(recent).any())
 
 
 def _rest_of_today(

@@ -1,6 +1,7 @@
 """Repairs: what is wrong with an entry, said in the UI, with a fix where one exists."""
 
 from datetime import timedelta
+import math
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.recorder.entity_options import is_entity_recorded
@@ -13,7 +14,13 @@ from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 from homeassistant.util import dt as dt_util
 import probatio
 
-from .const import CONF_FEATURE_ENTITIES, CONF_TARGET_ENTITY, DOMAIN, SUSTAINED_ANOMALY
+from .const import (
+    CONF_FEATURE_ENTITIES,
+    CONF_TARGET_ENTITY,
+    DOMAIN,
+    SILENT_AFTER,
+    SUSTAINED_ANOMALY,
+)
 
 if TYPE_CHECKING:
     from .coordinator import ForesightConfigEntry
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
 
 NOT_ENOUGH_HISTORY = "not_enough_history"
 SERVING_BASELINE = "serving_baseline"
+NO_RECENT_DATA = "no_recent_data"
 SKLEARN_UNAVAILABLE = "sklearn_unavailable"
 MISSING_ENTITY = "missing_entity"
 NOT_RECORDED = "not_recorded"
@@ -83,11 +91,30 @@ def async_update_training_issues(
             "ready_date": ready.date().isoformat(),
         },
     )
+    last_data = models.quality.last_timestamp
+    silent = (
+        models.trained_at is not None
+        and last_data is not None
+        and models.trained_at - last_data > SILENT_AFTER
+    )
+    _set_issue(
+        hass,
+        silent,
+        NO_RECENT_DATA,
+        entry,
+        placeholders={
+            "entity_id": entry.data[CONF_TARGET_ENTITY],
+            "last_data": dt_util.as_local(last_data).date().isoformat() if last_data else "",
+        },
+    )
     # The forecaster the entity shows: for other sensors than energy, the sensor-paced one.
+    # A model with nothing recent to be judged on (skill unknown) is not a weak model.
     forecaster = models.serving
     _set_issue(
         hass,
-        forecaster is not None and forecaster.serves_baseline,
+        forecaster is not None
+        and forecaster.serves_baseline
+        and math.isfinite(forecaster.backtest.skill),
         SERVING_BASELINE,
         entry,
         placeholders={

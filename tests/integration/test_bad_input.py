@@ -68,3 +68,41 @@ async def test_an_entity_the_recorder_excludes_gets_a_repair(
     recorder.entity_filter = None
     await predictions.async_refresh()
     assert registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_a_meter_silent_for_weeks_gets_a_repair_not_a_weak_model_notice(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, mock_config_entry: MockConfigEntry
+) -> None:
+    freezer.move_to(NOW)
+    # Two months of history that ended five weeks ago: the meter has gone silent since.
+    silent_since = NOW.replace(minute=0) - timedelta(days=35)
+    await seed_home(hass, silent_since, days=60, seed=6)
+    mock_config_entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    registry = ir.async_get(hass)
+    issue = registry.async_get_issue(
+        DOMAIN, f"{repairs.NO_RECENT_DATA}_{mock_config_entry.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders["entity_id"] == TARGET
+    # The last hour with data began an hour before the silence: 15:00 on the 25th at home.
+    assert issue.translation_placeholders["last_data"] == "2026-01-25"
+    # A model that had nothing recent to be judged on is not "weaker than a simple rule".
+    serving = f"{repairs.SERVING_BASELINE}_{mock_config_entry.entry_id}"
+    assert registry.async_get_issue(DOMAIN, serving) is None
+    # No stand-in forecast from empty recent days, and no skill where nothing was judged.
+    for sensor in ("forecast_next_hour", "forecast_tomorrow", "forecast_skill"):
+        assert hass.states.get(f"sensor.house_energy_{sensor}").state == "unknown"
+
+    # Data again: the next training clears the notice.
+    await seed_home(hass, NOW.replace(minute=0), days=34, seed=6)
+    await hass.services.async_call(
+        DOMAIN, "retrain", {"config_entry_id": mock_config_entry.entry_id}, blocking=True
+    )
+    assert (
+        registry.async_get_issue(DOMAIN, f"{repairs.NO_RECENT_DATA}_{mock_config_entry.entry_id}")
+        is None
+    )

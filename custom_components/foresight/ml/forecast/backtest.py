@@ -165,8 +165,9 @@ def _summarise(
     actual = predictions.actual
     if actual.size == 0:
         nan = float("nan")
+        # Nothing was judged (e.g. a target silent for weeks): the skill is unknown, not 0.
         return BacktestResult(
-            nan, dict.fromkeys(BASELINE_NAMES, nan), BASELINE_NAMES[0], 0.0, nan, 0, 0
+            nan, dict.fromkeys(BASELINE_NAMES, nan), BASELINE_NAMES[0], nan, nan, 0, 0
         )
     model_mae = _score(actual, predictions.model)
     baseline_mae = {name: _score(actual, values) for name, values in predictions.baselines.items()}
