@@ -1,6 +1,9 @@
 """Setting up, unloading, restarting and removing a Foresight entry."""
 
+from datetime import timedelta
 from pathlib import Path
+import threading
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.config_entries import ConfigEntryState
@@ -9,7 +12,7 @@ from homeassistant.helpers import device_registry as dr
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.foresight import training
+from custom_components.foresight import history, training
 
 
 def _model_file(hass: HomeAssistant, entry: MockConfigEntry) -> Path:
@@ -94,6 +97,29 @@ async def test_recorder_failure_makes_setup_retry(
         await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
     assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_recorder_read_that_hangs_makes_setup_retry(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No frozen clock here (the home fixture freezes it): the timeout runs on the loop's time.
+    release = threading.Event()
+
+    def stuck(*_args: Any) -> None:
+        release.wait(30)  # a locked database: the query neither answers nor fails
+
+    mock_config_entry.add_to_hass(hass)
+    try:
+        with (
+            patch.object(history, "READ_TIMEOUT", timedelta(seconds=0.2)),
+            patch.object(history, "_read_recorder", side_effect=stuck),
+        ):
+            await hass.config_entries.async_setup(mock_config_entry.entry_id)
+            await hass.async_block_till_done()
+    finally:
+        release.set()
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+    assert "the recorder did not answer within 0.2 s" in caplog.text
 
 
 async def test_training_error_in_executor_makes_setup_retry(
