@@ -2,7 +2,8 @@
 
 Run with ``python -m bench.entries``. It builds (once a day, cached under bench/data/) a
 file-backed SQLite recorder holding two years of hourly statistics up to today for N energy
-meters of synthetic homes, then starts Home Assistant with Foresight and N entries (one per meter) and measures:
+meters of synthetic homes, then starts Home Assistant with Foresight and N entries (one per
+meter) and measures:
 
 - the time until every entry has trained (they train one at a time), and each training;
 - the event loop's lag during all of it (a 5 ms periodic callback; max and p99);
