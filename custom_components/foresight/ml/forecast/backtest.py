@@ -3,7 +3,8 @@
 The last weeks are split into at most four folds of whole weeks (two after a year of
 history). For each fold the engine is fitted on all hours before the fold and forecasts each
 day of the fold as issued at local midnight (day ahead), next to the three naive baselines
-on the same hours. The out-of-sample residuals also calibrate the P10-P90 interval.
+on the same hours, with the day-by-day check of ``recent_check`` as the forecaster serves
+them. The out-of-sample residuals also calibrate the P10-P90 interval.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .engines import Engine
 from .features import DAY_HOURS, FeatureLayout, day_ahead_features, fill_values
 from .grid import HourlyGrid
 from .intervals import calibrate
+from .recent_check import shift_days
 from .settings import ForecastSettings
 
 type FloatArray = npt.NDArray[np.float64]
@@ -159,7 +161,11 @@ def run_backtest(
         )
         test = matrix[train.size :]
         actual_parts.append(grid.target[scored])
-        model_parts.append(engine.predict(test))
+        model_parts.append(
+            _checked_forecast(
+                engine, grid, matrix, layout, train=train, scored=scored, days=fold_days
+            )
+        )
         week_parts.append(weeks.astype(np.int64))
         for name, values in baseline_forecasts(test, layout.names).items():
             baseline_parts[name].append(values)
@@ -173,6 +179,34 @@ def run_backtest(
         week=np.concatenate(week_parts) if week_parts else np.empty(0, dtype=np.int64),
     )
     return _summarise(predictions, settings, days=len(evaluated)), predictions
+
+
+def _checked_forecast(
+    engine: Engine,
+    grid: HourlyGrid,
+    matrix: FloatArray,
+    layout: FeatureLayout,
+    *,
+    train: IntArray,
+    scored: IntArray,
+    days: IntArray,
+) -> FloatArray:
+    """The fold's forecasts with the day-by-day check of ``recent_check``, as served.
+
+    The 24 hours before the fold are training rows: their forecast is in-sample, the only
+    difference from the served forecasts (which check the model out of sample).
+    """
+    before = train[train >= days[0] - DAY_HOURS].size
+    rows = matrix[train.size - before :]
+    positions = np.concatenate([train[train.size - before :], scored])
+    predicted = shift_days(
+        days,
+        positions,
+        grid.target[positions],
+        engine.predict(rows),
+        baseline_forecasts(rows, layout.names),
+    )
+    return predicted[before:]
 
 
 def _summarise(

@@ -24,6 +24,7 @@ from .features import (
 from .forecast import Forecast
 from .grid import HOUR, HourlyGrid, build_grid, to_utc_hour
 from .intervals import IntervalCalibration, calibrate
+from .recent_check import recent_shift, shift_explained
 from .settings import MAX_HORIZON_HOURS, ForecastSettings
 
 #: Fewest hours with a known target to train on: two weeks, one to learn and one to check.
@@ -98,17 +99,24 @@ class Forecaster:
         positions = np.arange(LOOKBACK_HOURS, LOOKBACK_HOURS + hours, dtype=np.int64)
         leads = positions - LOOKBACK_HOURS
         shifts = (DAY_HOURS * (leads // DAY_HOURS + 1)).astype(np.int64)
-        matrix = build_features(
+        # The 24 hours before the issue time as forecast 24 hours earlier, for the check of
+        # the model against the baselines (``recent_check``); one call builds both.
+        checked = np.arange(LOOKBACK_HOURS - DAY_HOURS, LOOKBACK_HOURS, dtype=np.int64)
+        both = build_features(
             grid,
-            positions,
-            shifts,
+            np.concatenate([checked, positions]),
+            np.concatenate([np.full(DAY_HOURS, DAY_HOURS, dtype=np.int64), shifts]),
             self.layout,
             self.fills,
             time_zone=self.settings.time_zone,
             country=self.settings.country,
             subdivision=self.settings.subdivision,
-            issues=np.full(hours, LOOKBACK_HOURS, dtype=np.int64),
+            issues=np.repeat(
+                np.array([LOOKBACK_HOURS - DAY_HOURS, LOOKBACK_HOURS], dtype=np.int64),
+                [DAY_HOURS, hours],
+            ),
         )
+        past, matrix = both[:DAY_HOURS], both[DAY_HOURS:]
         baselines = baseline_forecasts(matrix, self.layout.names)
         naive = baselines[self.baseline_name]
         if self.model is None:
@@ -116,7 +124,14 @@ class Forecaster:
             baseline = naive.copy()
             contributions: dict[str, np.ndarray] = {}
         else:
-            explained = self.model.explain(matrix)
+            shift = recent_shift(
+                grid.target[checked],
+                self.model.predict(past),
+                baseline_forecasts(past, self.layout.names),
+            )
+            explained = shift_explained(
+                self.model.explain(matrix), baselines[shift.baseline], shift
+            )
             p50, baseline, contributions = (
                 explained.p50,
                 explained.baseline,
