@@ -158,11 +158,13 @@ class RidgeEngine:
             name: np.array([np.median(features[:, indices[name][0]])]) for name in layout.exogenous
         }
         self._set_blocks(features)
-        design = self._design(features)
-        self._center = design.mean(axis=0)
-        scale = design.std(axis=0)
+        # Standardised in place: the design matrix is the fit's largest array (tens of MB).
+        standard = self._design(features)
+        self._center = standard.mean(axis=0)
+        scale = standard.std(axis=0)
         self._scale = np.where(scale > 1e-12, scale, 1.0)
-        standard = (design - self._center) / self._scale
+        standard -= self._center
+        standard /= self._scale
         self.penalty = _choose_penalty(standard, target)
         weights = recency
         for _ in range(MEDIAN_ROUNDS + 1):
@@ -297,7 +299,8 @@ def _weighted_ridge(
     mean_x = weights @ standard / len(weights)
     mean_y = float(weights @ target / len(weights))
     root = np.sqrt(weights)
-    scaled = (standard - mean_x) * root[:, None]
+    scaled = standard - mean_x
+    scaled *= root[:, None]
     # ``scaled.T @ scaled`` lets NumPy use a symmetric rank-k update: half the work of a GEMM.
     gram = scaled.T @ scaled
     gram[np.diag_indices_from(gram)] += penalty
