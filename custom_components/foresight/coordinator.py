@@ -284,6 +284,8 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             watch_horizon_hours=watch_horizon,
             unit=entity_spec(self.hass, settings.target).unit or "",
             temperature_column=temperature_feature(self.hass, settings.features),
+            latitude=self.hass.config.latitude,
+            longitude=self.hass.config.longitude,
         )
 
 

@@ -54,6 +54,9 @@ class FitSettings:
     unit: str = ""
     # The feature that is an outdoor temperature, for weather-normalised insight.
     temperature_column: str | None = None
+    # Where the home is (Home Assistant's configuration), for the hours' darkness.
+    latitude: float | None = None
+    longitude: float | None = None
 
     def watch_settings(self) -> WatchSettings:
         """Settings of the sensor forecaster."""
@@ -72,6 +75,8 @@ class FitSettings:
             engine=self.engine,  # type: ignore[arg-type]
             horizon_hours=self.horizon_hours,
             feature_columns=self.feature_columns,
+            latitude=self.latitude,
+            longitude=self.longitude,
         )
 
     def anomaly_settings(self) -> AnomalySettings:

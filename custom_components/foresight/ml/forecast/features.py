@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from .daylight import darkness
 from .grid import HourlyGrid
 from .local_calendar import calendar_columns
 
@@ -56,6 +57,9 @@ LEVEL_COLUMNS = (
     "last_day_mean",
     *AWAY_COLUMNS,
 )
+#: Copies of the season's sine and cosine inside the recent-level group, so that the weight of
+#: the recent past can change over the year while groups stay disjoint.
+LEVEL_SEASON_COLUMNS = ("level_year_sin", "level_year_cos")
 #: Day weight of ``same_hour_ewm_28d`` per day back (0.7: half the weight within 2 days).
 EWM_DECAY = 0.7
 #: Ratios of the last 24 hours' mean to the 28-day level between which the away gate goes
@@ -97,19 +101,31 @@ class FeatureLayout:
 
 
 def make_layout(
-    exogenous: tuple[str, ...], *, with_holidays: bool, with_season: bool
+    exogenous: tuple[str, ...],
+    *,
+    with_holidays: bool,
+    with_season: bool,
+    with_daylight: bool = False,
 ) -> FeatureLayout:
-    """Decide the feature groups for a home."""
+    """Decide the feature groups for a home.
+
+    ``with_daylight`` (the home's location is known) adds the hour's ``darkness`` to the
+    season group; like the season, it needs most of a year of history to be told apart from
+    a trend, so it comes only with the season group.
+    """
     groups: list[tuple[str, tuple[str, ...]]] = [(DAILY_PATTERN, ("hour", "weekday"))]
     if with_holidays:
         groups.append((HOLIDAY, ("holiday_hour",)))
     if with_season:
         # The season group holds its own copy of the hour too, so that the daily profile can
         # change over the year (darker evenings in winter) within the season's part.
-        groups.append((SEASON, ("year_sin", "year_cos", "season_hour")))
+        daylight = ("darkness",) if with_daylight else ()
+        groups.append((SEASON, ("year_sin", "year_cos", "season_hour", *daylight)))
     # The hour is repeated inside the level group so that the weight of the recent past can
-    # depend on the hour (nights repeat, evenings vary) while groups stay disjoint.
-    groups.append((RECENT_LEVEL, (*LEVEL_COLUMNS, "level_hour")))
+    # depend on the hour (nights repeat, evenings vary) while groups stay disjoint; so is the
+    # time of year when the season is used.
+    level_season = LEVEL_SEASON_COLUMNS if with_season else ()
+    groups.append((RECENT_LEVEL, (*LEVEL_COLUMNS, "level_hour", *level_season)))
     groups.extend((name, (f"{name}:now", f"{name}:mean_24h")) for name in exogenous)
     return FeatureLayout(groups=tuple(groups), exogenous=exogenous)
 
@@ -282,6 +298,7 @@ def build_features(
     country: str | None,
     subdivision: str | None = None,
     issues: IntArray | None = None,
+    location: tuple[float, float] | None = None,
 ) -> FloatArray:
     """Feature matrix (rows = positions, columns = ``layout.names``) without NaN.
 
@@ -298,9 +315,14 @@ def build_features(
         issues: Grid position of each row's issue time (the first hour not known); by
             default the local midnight that starts the day of ``position - shift + 24``,
             i.e. a day-ahead forecast issued at local 00:00.
+        location: The home's latitude and longitude (degrees), needed when the layout has
+            the ``darkness`` column.
 
     Returns:
         The feature matrix.
+
+    Raises:
+        ValueError: The layout has the ``darkness`` column but no location is given.
     """
     calendar = calendar_columns(grid.index[positions], time_zone, country, subdivision)
     columns: dict[str, FloatArray] = {
@@ -312,6 +334,13 @@ def build_features(
         "year_sin": np.sin(calendar.year_angle),
         "year_cos": np.cos(calendar.year_angle),
     }
+    columns["level_year_sin"] = columns["year_sin"]
+    columns["level_year_cos"] = columns["year_cos"]
+    if "darkness" in layout.names:
+        if location is None:
+            msg = "the layout has the darkness column but no location was given"
+            raise ValueError(msg)
+        columns["darkness"] = darkness(grid.index[positions], *location)
     if issues is None:
         issues = local_midnights(grid, positions - shifts + DAY_HOURS, time_zone)
     levels = _level_columns(_Window(grid.target), positions, shifts, issues, fills.target)
@@ -343,4 +372,5 @@ def day_ahead_features(
         time_zone=settings.time_zone,
         country=settings.country,
         subdivision=settings.subdivision,
+        location=settings.location,
     )

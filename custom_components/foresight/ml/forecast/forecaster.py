@@ -111,6 +111,7 @@ class Forecaster:
             time_zone=self.settings.time_zone,
             country=self.settings.country,
             subdivision=self.settings.subdivision,
+            location=self.settings.location,
             issues=np.repeat(
                 np.array([LOOKBACK_HOURS - DAY_HOURS, LOOKBACK_HOURS], dtype=np.int64),
                 [DAY_HOURS, hours],
@@ -226,6 +227,7 @@ def train_forecaster(frame: pd.DataFrame, settings: ForecastSettings) -> Forecas
         settings.feature_columns,
         with_holidays=settings.country is not None,
         with_season=len(grid) >= settings.season_min_days * DAY_HOURS,
+        with_daylight=settings.location is not None,
     )
     result, predictions = run_backtest(grid, layout, settings, lambda: create_engine(engine_name))
     serves_baseline = not result.skill > settings.min_skill

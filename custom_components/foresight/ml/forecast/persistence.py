@@ -44,7 +44,9 @@ MAGIC: Final = b"FORESIGHT-FORECAST\x00"
 #: ridge interacts the season with the time of day); older files are retrained.
 #: 6: the ridge fits a log scale of the target and levels (its state holds the scale);
 #: older files are retrained.
-FORMAT_VERSION: Final = 6
+#: 7: the home's location in the settings, the hour's darkness in the season group and
+#: copies of the season in the recent-level group; older files are retrained.
+FORMAT_VERSION: Final = 7
 _LENGTH = struct.Struct(">I")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 

@@ -31,6 +31,9 @@ class ForecastSettings:
         coverage: Nominal share of hours inside the P10-P90 interval.
         season_min_days: History span from which the annual season features are used; with
             less than most of a year they would only learn the trend of the span.
+        latitude: The home's latitude in degrees (north positive), or None when unknown.
+        longitude: The home's longitude in degrees (east positive), or None when unknown.
+            With both, the season features include how dark each hour is.
     """
 
     time_zone: str
@@ -43,6 +46,15 @@ class ForecastSettings:
     min_skill: float = 0.0
     coverage: float = 0.8
     season_min_days: int = 300
+    latitude: float | None = None
+    longitude: float | None = None
+
+    @property
+    def location(self) -> tuple[float, float] | None:
+        """Latitude and longitude, or None unless both are known."""
+        if self.latitude is None or self.longitude is None:
+            return None
+        return (float(self.latitude), float(self.longitude))
 
     def __post_init__(self) -> None:
         """Reject settings that would fail later in a less obvious place."""
@@ -58,6 +70,15 @@ class ForecastSettings:
             raise ValueError(msg)
         if not 0.0 < self.coverage < 1.0:
             msg = f"coverage must be between 0 and 1, got {self.coverage}"
+            raise ValueError(msg)
+        if (self.latitude is None) != (self.longitude is None):
+            msg = "latitude and longitude must be given together"
+            raise ValueError(msg)
+        if self.latitude is not None and not -90.0 <= self.latitude <= 90.0:
+            msg = f"latitude must be -90..90, got {self.latitude}"
+            raise ValueError(msg)
+        if self.longitude is not None and not -180.0 <= self.longitude <= 180.0:
+            msg = f"longitude must be -180..180, got {self.longitude}"
             raise ValueError(msg)
         if "target" in self.feature_columns or "excluded" in self.feature_columns:
             msg = "feature_columns must not name the target or excluded columns"

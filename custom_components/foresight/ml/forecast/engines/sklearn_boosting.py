@@ -21,6 +21,7 @@ import numpy as np
 
 from custom_components.foresight.ml.forecast.features import (
     AWAY_COLUMNS,
+    LEVEL_SEASON_COLUMNS,
     RECENT_LEVEL,
     FeatureLayout,
 )
@@ -46,8 +47,16 @@ UNUSED_COLUMNS = frozenset(
         "last_day_mean",
         *AWAY_COLUMNS,
         "season_hour",
+        # The level group's copies of the season: for the ridge (the trees were not tried
+        # with them).
+        *LEVEL_SEASON_COLUMNS,
     )
 )
+#: With the hour's darkness in the season group (the home's location is known), the trees
+#: of that group see the season's copy of the hour too, so that darkness can act by time of
+#: day: on the household validation years +0.10 and +0.09 points over the trees ignoring
+#: both (the ridge unchanged).
+DAYLIGHT_COLUMNS = frozenset(("darkness", "season_hour"))
 #: Raw columns repeated inside the recent-level group, so that the trees of that group can
 #: let the weight of the recent past depend on the weekday (the group already holds its own
 #: copy of the hour). The groups stay disjoint: the copy is a separate column. On the
@@ -110,7 +119,8 @@ class BoostingEngine:
         from sklearn.ensemble import HistGradientBoostingRegressor  # noqa: PLC0415
 
         names = layout.names
-        self._columns = [index for index, name in enumerate(names) if name not in UNUSED_COLUMNS]
+        unused = UNUSED_COLUMNS - DAYLIGHT_COLUMNS if "darkness" in names else UNUSED_COLUMNS
+        self._columns = [index for index, name in enumerate(names) if name not in unused]
         position = {column: number for number, column in enumerate(self._columns)}
         self._groups = {
             group: tuple(position[index] for index in indices if index in position)
