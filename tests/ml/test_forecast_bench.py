@@ -19,6 +19,8 @@ from custom_components.foresight.ml.forecast.engines import create_engine, sklea
 from custom_components.foresight.ml.forecast.features import make_layout
 from custom_components.foresight.ml.synthetic import synthetic_home
 
+from .matrices import calendar_columns
+
 
 def test_synthetic_home_is_seeded_and_follows_the_frame_convention() -> None:
     first = synthetic_home(20, seed=4)
@@ -56,13 +58,8 @@ def test_numpy_engine_encodes_season_and_unknown_groups() -> None:
     hour = np.arange(rows) % 24
     angle = np.linspace(0, 2 * np.pi, rows)
     columns = {
-        "hour": hour,
-        "weekday": (np.arange(rows) // 24) % 7,
+        **calendar_columns(hour, (np.arange(rows) // 24) % 7, angle),
         "holiday_hour": np.where(np.arange(rows) // 24 == 5, hour, -1),
-        "year_sin": np.sin(angle),
-        "year_cos": np.cos(angle),
-        "level_hour": hour,
-        "season_hour": hour,
         "temp:now": rng.normal(10, 5, rows),
         "temp:mean_24h": rng.normal(10, 2, rows),
     }

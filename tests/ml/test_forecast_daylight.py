@@ -26,6 +26,7 @@ from custom_components.foresight.ml.forecast.grid import build_grid
 from custom_components.foresight.ml.synthetic import synthetic_home
 
 from .engines import ENGINES
+from .matrices import calendar_columns
 
 PARIS = (48.86, 2.35)
 SYDNEY = (-33.87, 151.21)
@@ -123,15 +124,8 @@ def _dark_home(rows: int = 24 * 400) -> tuple[np.ndarray, np.ndarray, object]:
     angle = 2 * np.pi * (np.asarray(stamps.dayofyear) - 1) / 365.25
     dark = darkness(stamps, *PARIS)
     columns = {
-        "hour": hour,
-        "weekday": np.asarray(stamps.dayofweek),
-        "year_sin": np.sin(angle),
-        "year_cos": np.cos(angle),
-        "season_hour": hour,
+        **calendar_columns(hour, np.asarray(stamps.dayofweek), angle),
         "darkness": dark,
-        "level_hour": hour,
-        "level_year_sin": np.sin(angle),
-        "level_year_cos": np.cos(angle),
         "away": np.zeros(rows),
     }
     matrix = np.column_stack(
@@ -175,14 +169,7 @@ def test_ridge_lets_the_weight_of_yesterday_change_over_the_year() -> None:
     hour = np.arange(rows) % 24
     lag = rng.uniform(0.5, 2.0, rows)
     columns = {
-        "hour": hour,
-        "weekday": (np.arange(rows) // 24) % 7,
-        "year_sin": np.sin(angle),
-        "year_cos": np.cos(angle),
-        "season_hour": hour,
-        "level_hour": hour,
-        "level_year_sin": np.sin(angle),
-        "level_year_cos": np.cos(angle),
+        **calendar_columns(hour, (np.arange(rows) // 24) % 7, angle),
         "lag_day": lag,
         "away": np.zeros(rows),
     }

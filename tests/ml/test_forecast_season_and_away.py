@@ -10,6 +10,7 @@ from custom_components.foresight.ml.forecast.engines.sklearn_boosting import UNU
 from custom_components.foresight.ml.forecast.features import AWAY_COLUMNS, SEASON, make_layout
 
 from .engines import ENGINES
+from .matrices import calendar_columns
 
 
 def _season_home(rows: int = 24 * 400) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -18,14 +19,7 @@ def _season_home(rows: int = 24 * 400) -> tuple[np.ndarray, np.ndarray, np.ndarr
     layout = make_layout((), with_holidays=False, with_season=True)
     hour = np.arange(rows) % 24
     angle = 2 * np.pi * np.arange(rows) / (24 * 365)
-    columns = {
-        "hour": hour,
-        "weekday": (np.arange(rows) // 24) % 7,
-        "year_sin": np.sin(angle),
-        "year_cos": np.cos(angle),
-        "season_hour": hour,
-        "level_hour": hour,
-    }
+    columns = calendar_columns(hour, (np.arange(rows) // 24) % 7, angle)
     matrix = np.column_stack(
         [columns.get(name, rng.normal(1.0, 0.1, rows)) for name in layout.names]
     )
