@@ -112,9 +112,14 @@ class _RawHistory:
     states: list[State] = field(default_factory=list)
     # From the statistics metadata, when there is any: the entity is a meter with a sum.
     has_sum: bool | None = None
+    # The unit of the statistics.
+    unit: str | None = None
 
     def resolve(self, spec: EntitySpec) -> EntitySpec:
         """Trust the statistics metadata over the current state (which may be gone)."""
+        if spec.unit is None:
+            # No state to ask a unit of: the recorder gave the statistics in their own.
+            spec = replace(spec, unit=self.unit)
         if self.has_sum is None or self.has_sum == spec.cumulative:
             return spec
         return replace(spec, cumulative=self.has_sum, decrease_is_reset=self.has_sum)
@@ -182,7 +187,9 @@ def _read_recorder(hass: HomeAssistant, request: HistoryRequest) -> dict[str, _R
             units=units,
             column="sum" if meta["has_sum"] else "mean",
         )
-        raw[spec.entity_id] = _RawHistory(starts, values, has_sum=meta["has_sum"])
+        raw[spec.entity_id] = _RawHistory(
+            starts, values, has_sum=meta["has_sum"], unit=meta["unit_of_measurement"]
+        )
         if starts.size:
             first_uncompiled = dt_util.utc_from_timestamp(starts[-1] + HOUR)
             states_from[spec.entity_id] = max(request.start, first_uncompiled)
@@ -279,7 +286,7 @@ def _normalise(request: HistoryRequest, raw: dict[str, _RawHistory]) -> HistoryR
         features,
         flags,
         source=source,
-        unit=request.target.unit,
+        unit=target_spec.unit,
         unit_changes=unit_changes,
     )
     return HistoryResult(frame, quality)

@@ -313,12 +313,12 @@ async def async_setup_entry(
 def _has_watts(hass: HomeAssistant, target: str, models: Models | None) -> bool | None:
     """Whether the target's use has a base load in watts (energy or power, not gas or water).
 
-    None when nothing tells yet (no training, no state).
+    None when nothing tells yet (no training, no state, no unit the history was read in).
     """
     if models is not None:
         # What training found; at start-up the target's state may not be there yet.
         energy: bool | None = models.energy_like
-        unit: str | None = models.quality.unit or ""
+        unit = models.quality.unit
     else:
         energy = is_energy_like(hass, target)
         known = hass.states.get(target) is not None

@@ -190,6 +190,30 @@ async def test_recent_hours_come_from_states_after_the_last_statistic(
     assert result.quality.source == "statistics+states"
 
 
+async def test_without_a_state_the_history_is_in_the_unit_of_the_statistics(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await import_meter_statistics(
+        hass, METER.entity_id, hours_from(BASE - HOUR, 7), 100.0 + 0.5 * np.arange(7)
+    )
+    timeline = [
+        (BASE + 6 * HOUR + timedelta(minutes=30 * i), f"{103.0 + 0.4 * i:.1f}", ENERGY_ATTRS)
+        for i in range(5)
+    ]
+    await write_states(hass, freezer, METER.entity_id, timeline)
+    hass.states.async_remove(METER.entity_id)
+
+    # Early in a start-up: no state tells the unit or that the entity is a meter.
+    spec = entity_spec(hass, METER.entity_id)
+    result = await async_read_history(
+        hass, HistoryRequest(target=spec, start=BASE, end=BASE + 8 * HOUR)
+    )
+
+    assert result.frame["target"].tolist() == pytest.approx([0.5] * 6 + [0.8, 0.8])
+    assert result.quality.unit == "kWh"
+    assert result.quality.excluded_hours == {}
+
+
 async def test_entity_with_no_history_at_all(hass: HomeAssistant) -> None:
     result = await async_read_history(
         hass, HistoryRequest(target=METER, start=BASE, end=BASE + 24 * HOUR)

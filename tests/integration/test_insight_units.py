@@ -1,7 +1,10 @@
 """The base load is in watts whatever the unit of the energy meter or power sensor."""
 
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -12,6 +15,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.foresight import coordinator
 from custom_components.foresight.const import (
     CONF_ENGINE,
     CONF_FEATURE_ENTITIES,
@@ -120,13 +124,13 @@ async def test_gas_meter_has_no_base_load_in_watts(
     assert state is None or state.state == "unknown"
 
 
-def _fit(unit: str, read_in: str | None, *, days: int = 15, energy: bool = True) -> Models:
-    """``fit_models`` on ``days`` of the synthetic home in watts, with these units."""
+def _fit(unit: str, *, days: int = 15, energy: bool = True) -> Models:
+    """``fit_models`` on ``days`` of the synthetic home in watts, with this unit."""
     frame = synthetic_home(days, start="2026-01-01", seed=3, gap_fraction=0.0)[["target"]]
     frame["target"] *= 1000.0
     frame["excluded"] = False
     hours = len(frame)
-    quality = DataQuality(hours, hours, hours, None, None, {}, "statistics", unit=read_in)
+    quality = DataQuality(hours, hours, hours, None, None, {}, "statistics", unit=unit)
     settings = FitSettings(
         time_zone="Europe/Berlin",
         country=None,
@@ -140,17 +144,87 @@ def _fit(unit: str, read_in: str | None, *, days: int = 15, energy: bool = True)
     return fit_models(frame, quality, settings)
 
 
-def test_a_start_up_retrain_takes_the_unit_the_history_was_read_in() -> None:
-    # No state at start-up: the settings know no unit, the statistics do.
-    from_history = _fit("", "W").insight
-    from_state = _fit("W", "W").insight
-    assert from_history is not None
-    assert from_state is not None
-    assert from_history["base_load_w"] == from_state["base_load_w"]
-    assert _fit("", None).insight is None
+async def _named_base_load(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, entity_id: str
+) -> tuple[MockConfigEntry, Any]:
+    """An entry for a Wh meter whose Base load the user has named; the state it shows."""
+    await _seed_same_energy(hass, entity_id, "Wh")
+    entry = await _setup(hass, entity_id)
+    shown = _base_load(hass, entry)
+    entity_registry.async_update_entity(shown.entity_id, name="My base load")
+    return entry, shown
+
+
+async def _restart_before_the_meter_reports(
+    hass: HomeAssistant, entry: MockConfigEntry, entity_id: str
+) -> None:
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    hass.states.async_remove(entity_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+def _assert_kept(entity_registry: er.EntityRegistry, shown: Any) -> None:
+    registered = entity_registry.async_get(shown.entity_id)
+    assert registered is not None
+    assert registered.name == "My base load"
+
+
+async def test_a_start_up_retrain_takes_the_unit_the_history_was_read_in(
+    hass: HomeAssistant, home: None, entity_registry: er.EntityRegistry
+) -> None:
+    entry, shown = await _named_base_load(hass, entity_registry, "sensor.house_energy_wh")
+    insight = entry.runtime_data.training.data.insight
+    # An unreadable model is retrained at the next start.
+    model = Path(hass.config.path(".storage", "foresight", f"{entry.entry_id}.model"))
+    await hass.async_add_executor_job(model.write_bytes, b"\x80\x04not a model at all")
+
+    seen: list[FitSettings] = []
+    real = coordinator.fit_models
+
+    # A plain function, not a Mock: the test harness runs Mocks inline, not in the executor.
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        seen.append(args[2])
+        return real(*args, **kwargs)
+
+    with patch.object(coordinator, "fit_models", recording):
+        await _restart_before_the_meter_reports(hass, entry, "sensor.house_energy_wh")
+
+    # No state told the unit; the statistics did.
+    assert [settings.unit for settings in seen] == [""]
+    models = entry.runtime_data.training.data
+    assert models.quality.unit == "Wh"
+    for key in COMPARED:
+        assert models.insight[key] == pytest.approx(insight[key]), key
+    _assert_kept(entity_registry, shown)
+    state = hass.states.get(shown.entity_id)
+    assert state is not None
+    assert float(state.state) == pytest.approx(float(shown.state))
+
+
+async def test_models_of_an_unknown_unit_keep_the_base_load(
+    hass: HomeAssistant, home: None, entity_registry: er.EntityRegistry
+) -> None:
+    """Models saved without the unit of their history (an earlier version's start-up retrain)."""
+    entry, shown = await _named_base_load(hass, entity_registry, "sensor.house_energy_wh")
+    real = coordinator.restore_models
+
+    def without_unit(*args: Any) -> Models | None:
+        models = real(*args)
+        assert models is not None
+        models.quality = replace(models.quality, unit=None)
+        return models
+
+    with patch.object(coordinator, "restore_models", without_unit):
+        await _restart_before_the_meter_reports(hass, entry, "sensor.house_energy_wh")
+
+    assert entry.runtime_data.training.data.quality.unit is None
+    # Whether there is a base load in watts is not known: the user's entity stays.
+    _assert_kept(entity_registry, shown)
 
 
 def test_too_little_history_keeps_what_the_target_measures() -> None:
-    models = _fit("°C", "°C", days=7, energy=False)
+    models = _fit("°C", days=7, energy=False)
     assert models.hours_needed is not None  # too short to train
     assert models.energy_like is False
