@@ -112,8 +112,9 @@ class _RawHistory:
     states: list[State] = field(default_factory=list)
     # From the statistics metadata, when there is any: the entity is a meter with a sum.
     has_sum: bool | None = None
-    # The unit of the statistics.
+    # The unit of the statistics, and whether they cannot be read in the entity's unit.
     unit: str | None = None
+    unit_mismatch: bool = False
 
     def resolve(self, spec: EntitySpec) -> EntitySpec:
         """Trust the statistics metadata over the current state (which may be gone)."""
@@ -175,8 +176,11 @@ def _read_recorder(hass: HomeAssistant, request: HistoryRequest) -> dict[str, _R
         meta = metadata.get(spec.entity_id, (0, None))[1]
         if meta is None or (not meta["has_sum"] and meta["mean_type"] == StatisticMeanType.NONE):
             continue
+        unit = meta["unit_of_measurement"]
+        # Asked for kWh in m³, the recorder hands the kWh numbers back as they are.
+        mismatch = spec.unit is not None and not can_convert(unit, spec.unit)
         units = None
-        if spec.unit is not None and spec.unit in STATISTIC_UNIT_TO_UNIT_CONVERTER:
+        if spec.unit is not None and not mismatch and spec.unit in STATISTIC_UNIT_TO_UNIT_CONVERTER:
             units = {meta["unit_class"]: spec.unit} if meta["unit_class"] else None
         # One hour earlier for meters: the first hour's consumption is a difference of sums.
         starts, values = _statistics_in_chunks(
@@ -187,8 +191,10 @@ def _read_recorder(hass: HomeAssistant, request: HistoryRequest) -> dict[str, _R
             units=units,
             column="sum" if meta["has_sum"] else "mean",
         )
+        if mismatch:
+            values = np.full_like(values, np.nan)
         raw[spec.entity_id] = _RawHistory(
-            starts, values, has_sum=meta["has_sum"], unit=meta["unit_of_measurement"]
+            starts, values, has_sum=meta["has_sum"], unit=unit, unit_mismatch=mismatch
         )
         if starts.size:
             first_uncompiled = dt_util.utc_from_timestamp(starts[-1] + HOUR)
@@ -306,14 +312,15 @@ def _entity_hourly(
     """One entity's hourly values: statistics where compiled, states after them."""
     values = np.full(hours, np.nan)
     flags: dict[Flag, BoolArray] = {Flag.METER_RESET: np.zeros(hours, dtype=bool)}
+    mismatch = np.zeros(hours, dtype=bool)
     first_state_hour = 0
     if raw.statistic_starts.size:
         row_hours, row_values = _statistics_hourly(spec, raw, start)
         inside = (row_hours >= 0) & (row_hours < hours)
         values[row_hours[inside]] = row_values[inside]
+        mismatch[row_hours[inside]] = raw.unit_mismatch
         first_state_hour = int(row_hours[-1]) + 1
 
-    mismatch = np.zeros(hours, dtype=bool)
     unit_changes: tuple[UnitChange, ...] = ()
     if raw.states and first_state_hour < hours:
         times, numbers, mismatched, unit_changes = states_as_numbers(spec, raw.states)

@@ -1,5 +1,6 @@
 """Reading clean hourly history from a real (in-memory SQLite) recorder."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -212,6 +213,22 @@ async def test_without_a_state_the_history_is_in_the_unit_of_the_statistics(
     assert result.frame["target"].tolist() == pytest.approx([0.5] * 6 + [0.8, 0.8])
     assert result.quality.unit == "kWh"
     assert result.quality.excluded_hours == {}
+
+
+async def test_statistics_in_a_unit_of_another_kind_are_excluded(hass: HomeAssistant) -> None:
+    await import_meter_statistics(
+        hass, METER.entity_id, hours_from(BASE - HOUR, 25), 100.0 + 0.5 * np.arange(25)
+    )
+
+    # The meter now reports cubic metres: its kWh statistics say nothing in them.
+    result = await async_read_history(
+        hass,
+        HistoryRequest(target=replace(METER, unit="m³"), start=BASE, end=BASE + 24 * HOUR),
+    )
+
+    assert result.frame["target"].isna().all()
+    assert result.quality.unit == "m³"
+    assert result.quality.excluded_hours == {"unit_mismatch": 24}
 
 
 async def test_entity_with_no_history_at_all(hass: HomeAssistant) -> None:

@@ -103,8 +103,12 @@ async def test_a_unit_of_another_kind_retrains(
     assert runtime.predictions.data.anomaly is None
     await hass.async_block_till_done()
 
-    assert runtime.training.data is not trained
-    assert runtime.training.data.quality.unit == "m³"
+    retrained = runtime.training.data
+    assert retrained is not trained
+    assert retrained.quality.unit == "m³"
+    # The meter's statistics are in kWh: no hour of them may be learnt as cubic metres.
+    assert retrained.quality.hours_with_data == 0
+    assert retrained.forecaster is None
 
 
 async def test_a_feature_shown_in_another_unit_is_read_in_the_learnt_one(
