@@ -85,8 +85,6 @@ class ForesightRuntimeData:
     predictions: PredictionCoordinator
     # Serialises everything that touches the anomaly detector's online state.
     detector_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # The start of an anomaly the user chose to keep watching (no repair for it again).
-    acknowledged_anomaly: datetime | None = None
 
 
 type ForesightConfigEntry = ConfigEntry[ForesightRuntimeData]
