@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_FRIENDLY_NAME
@@ -54,6 +54,9 @@ from .sources import (
 )
 from .training import FitSettings, Models, fit_models, models_meta, restore_models
 from .training_executor import COLLECTION_PAUSE, TrainingStoppedError, training_executor
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -120,11 +123,28 @@ class _EntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
         try:
             return await async_read_history(self.hass, request)
         except Exception as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="history_unavailable",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise _read_failed(err) from err
+
+    async def _async_read_samples(
+        self,
+        target: EntitySpec,
+        start: datetime,
+        end: datetime,
+        features: tuple[EntitySpec, ...],
+    ) -> pd.DataFrame:
+        """Read readings as they came; like the history, a failed read fails the update."""
+        try:
+            return await async_read_samples(self.hass, target, start, end, features)
+        except Exception as err:
+            raise _read_failed(err) from err
+
+
+def _read_failed(err: Exception) -> UpdateFailed:
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key="history_unavailable",
+        translation_placeholders={"error": str(err)},
+    )
 
 
 class TrainingCoordinator(_EntryCoordinator[Models | None]):
@@ -210,8 +230,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
                     history = await self._async_read_training_history(entry_settings)
                     if settings.watch_horizon_hours is not None:
                         end = dt_util.utcnow()
-                        samples = await async_read_samples(
-                            self.hass,
+                        samples = await self._async_read_samples(
                             entity_spec(self.hass, entry_settings.target),
                             end - SAMPLES_TRAINING,
                             end,
@@ -411,8 +430,8 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         inputs = await self._async_prediction_inputs(now, target.unit, features)
         samples = None
         if models.watch is not None:
-            samples = await async_read_samples(
-                self.hass, request.target, now - SAMPLES_PREDICTION, now, request.features
+            samples = await self._async_read_samples(
+                request.target, now - SAMPLES_PREDICTION, now, request.features
             )
         async with self.config_entry.runtime_data.detector_lock:
             return await self.hass.async_add_executor_job(
