@@ -255,8 +255,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         if models.forecaster is not None:
             detector = self.config_entry.runtime_data.detector_lock
             async with detector:
-                state = await self.hass.async_add_executor_job(_detector_state, models)
-            watch = models.watch.to_dict() if models.watch is not None else None
+                state, watch = await self.hass.async_add_executor_job(_json_states, models)
             await self._store.async_save(
                 SavedState(models.forecaster, state, models_meta(models), watch, models.insight)
             )
@@ -320,8 +319,11 @@ def is_energy_like(hass: HomeAssistant, entity_id: str) -> bool | None:
     return device_class in ENERGY_LIKE or device_class is None
 
 
-def _detector_state(models: Models) -> dict[str, object] | None:
-    return models.detector.to_dict() if models.detector is not None else None
+def _json_states(models: Models) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The detector's and the sensor forecaster's saved state: thousands of floats each."""
+    detector = models.detector.to_dict() if models.detector is not None else None
+    watch = models.watch.to_dict() if models.watch is not None else None
+    return detector, watch
 
 
 class PredictionCoordinator(_EntryCoordinator[Snapshot]):

@@ -40,6 +40,7 @@ from custom_components.foresight.const import (
     CONF_WARNING_PROBABILITY,
     DOMAIN,
 )
+from custom_components.foresight.ml.watch import SensorForecaster
 
 from .conftest import NOW
 from .home import FREEZER, FREEZER_ATTRIBUTES, import_freezer_hours
@@ -421,3 +422,20 @@ async def test_a_reading_read_that_hangs_fails_the_update(
         assert predictions.last_update_success
     finally:
         release.set()
+
+
+async def test_the_sensor_forecaster_is_saved_off_the_event_loop(
+    hass: HomeAssistant, freezer_history: None
+) -> None:
+    # Thousands of floats turned into JSON: in the event loop they would stall it.
+    threads = []
+    real_to_dict = SensorForecaster.to_dict
+
+    def to_dict(forecaster: SensorForecaster) -> dict[str, Any]:
+        threads.append(threading.get_ident())
+        return real_to_dict(forecaster)
+
+    with patch.object(SensorForecaster, "to_dict", to_dict):
+        await _setup(hass, _entry())
+    assert threads
+    assert hass.loop_thread_id not in threads
