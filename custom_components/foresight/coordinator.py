@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_FRIENDLY_NAME
@@ -55,6 +55,9 @@ from .sources import (
 from .training import FitSettings, Models, fit_models, models_meta, restore_models
 from .training_executor import COLLECTION_PAUSE, TrainingStoppedError, training_executor
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _LOGGER = logging.getLogger(__name__)
 
 # One training at a time across all entries: each is single-threaded, so the rest of the
@@ -85,8 +88,6 @@ class ForesightRuntimeData:
     predictions: PredictionCoordinator
     # Serialises everything that touches the anomaly detector's online state.
     detector_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    # The start of an anomaly the user chose to keep watching (no repair for it again).
-    acknowledged_anomaly: datetime | None = None
 
 
 type ForesightConfigEntry = ConfigEntry[ForesightRuntimeData]
@@ -122,11 +123,28 @@ class _EntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
         try:
             return await async_read_history(self.hass, request)
         except Exception as err:
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="history_unavailable",
-                translation_placeholders={"error": str(err)},
-            ) from err
+            raise _read_failed(err) from err
+
+    async def _async_read_samples(
+        self,
+        target: EntitySpec,
+        start: datetime,
+        end: datetime,
+        features: tuple[EntitySpec, ...],
+    ) -> pd.DataFrame:
+        """Read readings as they came; like the history, a failed read fails the update."""
+        try:
+            return await async_read_samples(self.hass, target, start, end, features)
+        except Exception as err:
+            raise _read_failed(err) from err
+
+
+def _read_failed(err: Exception) -> UpdateFailed:
+    return UpdateFailed(
+        translation_domain=DOMAIN,
+        translation_key="history_unavailable",
+        translation_placeholders={"error": str(err)},
+    )
 
 
 class TrainingCoordinator(_EntryCoordinator[Models | None]):
@@ -212,8 +230,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
                     history = await self._async_read_training_history(entry_settings)
                     if settings.watch_horizon_hours is not None:
                         end = dt_util.utcnow()
-                        samples = await async_read_samples(
-                            self.hass,
+                        samples = await self._async_read_samples(
                             entity_spec(self.hass, entry_settings.target),
                             end - SAMPLES_TRAINING,
                             end,
@@ -238,8 +255,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         if models.forecaster is not None:
             detector = self.config_entry.runtime_data.detector_lock
             async with detector:
-                state = await self.hass.async_add_executor_job(_detector_state, models)
-            watch = models.watch.to_dict() if models.watch is not None else None
+                state, watch = await self.hass.async_add_executor_job(_json_states, models)
             await self._store.async_save(
                 SavedState(models.forecaster, state, models_meta(models), watch, models.insight)
             )
@@ -303,8 +319,11 @@ def is_energy_like(hass: HomeAssistant, entity_id: str) -> bool | None:
     return device_class in ENERGY_LIKE or device_class is None
 
 
-def _detector_state(models: Models) -> dict[str, object] | None:
-    return models.detector.to_dict() if models.detector is not None else None
+def _json_states(models: Models) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The detector's and the sensor forecaster's saved state: thousands of floats each."""
+    detector = models.detector.to_dict() if models.detector is not None else None
+    watch = models.watch.to_dict() if models.watch is not None else None
+    return detector, watch
 
 
 class PredictionCoordinator(_EntryCoordinator[Snapshot]):
@@ -413,8 +432,8 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         inputs = await self._async_prediction_inputs(now, target.unit, features)
         samples = None
         if models.watch is not None:
-            samples = await async_read_samples(
-                self.hass, request.target, now - SAMPLES_PREDICTION, now, request.features
+            samples = await self._async_read_samples(
+                request.target, now - SAMPLES_PREDICTION, now, request.features
             )
         async with self.config_entry.runtime_data.detector_lock:
             return await self.hass.async_add_executor_job(

@@ -8,6 +8,7 @@ runs in the executor.
 
 import asyncio
 from dataclasses import dataclass
+from datetime import datetime
 import logging
 import os
 from pathlib import Path
@@ -15,8 +16,9 @@ import secrets
 import tempfile
 from typing import Any
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 from homeassistant.util.hass_dict import HassKey
 
 from .const import DOMAIN
@@ -28,6 +30,7 @@ _LOGGER = logging.getLogger(__name__)
 STORAGE_VERSION = 1
 _KEY_CACHE: HassKey[bytes] = HassKey(f"{DOMAIN}_signing_key")
 _KEY_LOCK: HassKey[asyncio.Lock] = HassKey(f"{DOMAIN}_signing_key_lock")
+_ACKNOWLEDGED_ANOMALY = "acknowledged_anomaly"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ class ModelStore:
         self._save_failed = False
         # The JSON state as last saved: a detector update keeps the rest of it.
         self._json: dict[str, Any] = {}
+        # The user's answer, not the models': a training that saves new models keeps it.
+        self._acknowledged_anomaly: datetime | None = None
         self._save_pending = False
         self._closed = False
 
@@ -105,7 +110,29 @@ class ModelStore:
             insight if isinstance(insight, dict) else None,
         )
         self._json = saved.as_json()
+        acknowledged = state.get(_ACKNOWLEDGED_ANOMALY)
+        self._acknowledged_anomaly = (
+            dt_util.parse_datetime(acknowledged) if isinstance(acknowledged, str) else None
+        )
         return saved
+
+    @property
+    def acknowledged_anomaly(self) -> datetime | None:
+        """The start of the anomaly the user chose to keep watching (not asked about again)."""
+        return self._acknowledged_anomaly
+
+    @callback
+    def async_acknowledge_anomaly(self, since: datetime | None) -> None:
+        """Remember the anomaly the user chose to keep watching, across restarts."""
+        self._acknowledged_anomaly = since
+        self._async_save_later()
+
+    def _state_json(self) -> dict[str, Any]:
+        acknowledged = self._acknowledged_anomaly
+        return {
+            **self._json,
+            _ACKNOWLEDGED_ANOMALY: acknowledged.isoformat() if acknowledged else None,
+        }
 
     def _read_model(self, key: bytes) -> Forecaster | None:
         try:
@@ -136,7 +163,7 @@ class ModelStore:
         try:
             if saved.forecaster is not None:
                 await self._hass.async_add_executor_job(self._write_model, saved.forecaster, key)
-            await self._state_store.async_save(self._json)
+            await self._state_store.async_save(self._state_json())
         except OSError as err:
             if not self._save_failed:
                 _LOGGER.error("Cannot save the model in %s: %s", self._model_path.parent, err)
@@ -150,15 +177,20 @@ class ModelStore:
     ) -> None:
         """Save the detector's online state soon, batching frequent updates."""
         self._json = {**self._json, "detector": detector, "meta": meta}
+        self._async_save_later()
+
+    @callback
+    def _async_save_later(self) -> None:
         if self._closed:
-            # A refresh that finished as the entry unloaded: the next set-up scores it again.
+            # A refresh that finished as the entry unloaded: the next set-up scores it again;
+            # written now, it would outlive a removal or overwrite what the next set-up saves.
             return
         self._save_pending = True
         self._state_store.async_delay_save(self._pending_json, 60)
 
     def _pending_json(self) -> dict[str, Any]:
         self._save_pending = False
-        return self._json
+        return self._state_json()
 
     async def async_close(self) -> None:
         """Write a pending delayed save now, and delay no more (the entry unloads).
@@ -171,7 +203,7 @@ class ModelStore:
             return
         self._save_pending = False
         try:
-            await self._state_store.async_save(self._json)
+            await self._state_store.async_save(self._state_json())
         except OSError as err:
             _LOGGER.warning("Cannot save the anomaly state in %s: %s", self._model_path.parent, err)
 

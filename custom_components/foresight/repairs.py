@@ -174,7 +174,7 @@ def async_update_anomaly_issue(
     anomaly = snapshot.anomaly
     since = anomaly.since if anomaly is not None and anomaly.is_anomaly else None
     sustained = since is not None and snapshot.issued_at - since >= SUSTAINED_ANOMALY
-    acknowledged = entry.runtime_data.acknowledged_anomaly
+    acknowledged = entry.runtime_data.store.acknowledged_anomaly
     _set_issue(
         hass,
         sustained and since != acknowledged,
@@ -269,7 +269,7 @@ class SustainedAnomalyRepairFlow(RepairsFlow):
     ) -> RepairsFlowResult:
         """Keep the alarm on, but stop asking about this one."""
         anomaly = self._entry.runtime_data.predictions.data.anomaly
-        self._entry.runtime_data.acknowledged_anomaly = anomaly.since if anomaly else None
+        self._entry.runtime_data.store.async_acknowledge_anomaly(anomaly.since if anomaly else None)
         ir.async_delete_issue(self.hass, DOMAIN, _issue_id(SUSTAINED, self._entry))
         return self.async_create_entry(data={})
 

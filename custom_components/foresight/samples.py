@@ -5,6 +5,7 @@ as they came. States are kept by the recorder for ten days by default, so this r
 is left; training falls back to the hourly history where it is too little.
 """
 
+import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.recorder import get_instance
 import numpy as np
 
-from .history import EntitySpec, states_as_numbers
+from .history import READ_TIMEOUT, EntitySpec, HistoryReadTimeoutError, states_as_numbers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,11 +33,18 @@ async def async_read_samples(
     (named by entity id), one row per reading of any of them (the others NaN there);
     readings that are not numbers (``unavailable``, text) or are in a unit that cannot be
     converted are left out.
+
+    Raises:
+        HistoryReadTimeoutError: The recorder did not answer within ``READ_TIMEOUT``.
     """
     specs = (target, *features)
-    states = await get_instance(hass).async_add_executor_job(
-        _read_states, hass, [spec.entity_id for spec in specs], start, end
-    )
+    try:
+        async with asyncio.timeout(READ_TIMEOUT.total_seconds()):
+            states = await get_instance(hass).async_add_executor_job(
+                _read_states, hass, [spec.entity_id for spec in specs], start, end
+            )
+    except TimeoutError as err:
+        raise HistoryReadTimeoutError from err
     return await hass.async_add_executor_job(_as_frame, specs, states)
 
 

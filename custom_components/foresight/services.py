@@ -200,11 +200,15 @@ async def async_mark_period(
     """Feedback: a normal period clears the alarm; an abnormal one is not learnt from."""
     runtime = entry.runtime_data
     models = runtime.training.data
-    detector = models.detector if models else None
-    if detector is not None:
+    if models is not None and (detector := models.detector) is not None:
         mark = detector.mark_normal if normal else detector.mark_abnormal
         async with runtime.detector_lock:
             await hass.async_add_executor_job(mark, start, end)
+            shown = models.last_anomaly
+            if shown is not None and shown.is_anomaly and not detector.is_anomaly:
+                # The alarm shown is the last hour's verdict, kept until another hour is
+                # scored; without this the cleared alarm would stay on until then.
+                models.last_anomaly = None
     if not normal:
         periods = [*runtime.settings.excluded_periods, Period(start, end)]
         hass.config_entries.async_update_entry(

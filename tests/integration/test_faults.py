@@ -2,19 +2,25 @@
 
 import asyncio
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 import errno
 import json
+import math
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
-from custom_components.foresight import training
+from custom_components.foresight import coordinator, training
 from custom_components.foresight.const import (
     CONF_EXCLUDED_PERIODS,
     CONF_HORIZON_HOURS,
@@ -26,6 +32,7 @@ from custom_components.foresight.const import (
 from custom_components.foresight.diagnostics import async_get_config_entry_diagnostics
 from custom_components.foresight.model_store import ModelStore, SavedState
 
+from .conftest import NOW
 from .home import METER_ATTRIBUTES, TARGET
 
 
@@ -70,10 +77,11 @@ async def test_model_signed_by_another_installation_is_not_loaded(
 ) -> None:
     assert await hass.config_entries.async_unload(init_integration.entry_id)
     await hass.async_block_till_done()
+    store = ModelStore(hass, init_integration.entry_id)
+    # The file is there and sound: this installation's key reads it.
+    assert (await store.async_load()).forecaster is not None
     # Another installation has another key: its file must be refused, not unpickled.
     hass.data["foresight_signing_key"] = b"another installation's key......"
-    store = ModelStore(hass, init_integration.entry_id)
-    assert await store.async_load() == await store.async_load()
     saved = await store.async_load()
     assert saved.forecaster is None
     assert "was not loaded (foreign)" in caplog.text
@@ -112,11 +120,26 @@ async def test_unreadable_model_file_is_retrained(
 
 
 async def test_target_turning_into_text_does_not_break_predictions(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
-    hass.states.async_set(TARGET, "error: meter offline", METER_ATTRIBUTES)
-    await init_integration.runtime_data.predictions.async_refresh()
+    # Statistics end at 00:00, so the hours after are read from the meter's states: from
+    # 01:00 to 02:00 it reports text, before and after it counts 0.15 kWh a quarter.
+    reading = float(hass.states.get(TARGET).state)
+    moment = NOW + timedelta(minutes=15)
+    while moment <= NOW + timedelta(hours=3):
+        reading += 0.15
+        state = "error: meter offline" if moment.hour == 1 else f"{reading:.3f}"
+        hass.states.async_set(TARGET, state, METER_ATTRIBUTES, timestamp=moment.timestamp())
+        moment += timedelta(minutes=15)
+    await async_wait_recording_done(hass)
+    freezer.move_to(NOW + timedelta(hours=3))
+
+    with patch.object(coordinator, "predict", wraps=coordinator.predict) as predict:
+        await init_integration.runtime_data.predictions.async_refresh()
     assert init_integration.runtime_data.predictions.last_update_success
+    target = predict.call_args.args[1]["target"]
+    assert math.isnan(target[datetime(2026, 3, 2, 1, tzinfo=UTC)])
+    assert target[datetime(2026, 3, 2, 2, tzinfo=UTC)] == pytest.approx(0.6)
     assert hass.states.get("sensor.house_energy_forecast_next_hour").state != "unavailable"
 
 

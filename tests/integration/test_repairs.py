@@ -209,3 +209,26 @@ async def test_sustained_anomaly_keep_watching_is_not_asked_again(
     # It is cleared, too, once the anomaly ends.
     repairs.async_update_anomaly_issue(hass, init_integration, Snapshot(issued_at=NOW))
     assert _issue(hass, repairs.SUSTAINED, init_integration) is None
+
+
+async def test_keep_watching_is_remembered_across_a_reload(
+    hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator
+) -> None:
+    snapshot = _anomalous(8)
+    init_integration.runtime_data.predictions.async_set_updated_data(snapshot)
+    repairs.async_update_anomaly_issue(hass, init_integration, snapshot)
+    issue = _issue(hass, repairs.SUSTAINED, init_integration)
+    await _fix(hass, hass_client, issue, {"next_step_id": "keep_watching"})
+    # A training saves new models; the user's answer is not theirs to drop.
+    await hass.services.async_call(
+        DOMAIN, "retrain", {"config_entry_id": init_integration.entry_id}, blocking=True
+    )
+    # A reload (new options, say) reads the entry's saved state back, as a restart does.
+    assert await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+
+    repairs.async_update_anomaly_issue(hass, init_integration, snapshot)
+    assert _issue(hass, repairs.SUSTAINED, init_integration) is None
+    # Another anomaly is asked about.
+    repairs.async_update_anomaly_issue(hass, init_integration, _anomalous(9))
+    assert _issue(hass, repairs.SUSTAINED, init_integration) is not None

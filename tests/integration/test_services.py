@@ -3,15 +3,23 @@
 from datetime import timedelta
 from unittest.mock import patch
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
 from custom_components.foresight import training
 from custom_components.foresight.const import CONF_EXCLUDED_PERIODS, DOMAIN
 
 from .conftest import NOW
+from .home import METER_ATTRIBUTES, TARGET
+
+ANOMALY = "binary_sensor.house_energy_anomaly"
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> dict[str, object]:
@@ -133,24 +141,36 @@ async def test_mark_period_abnormal_is_excluded_from_training(
 
 
 async def test_mark_period_normal_clears_an_alarm(
-    hass: HomeAssistant, init_integration: MockConfigEntry
+    hass: HomeAssistant, init_integration: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
-    detector = init_integration.runtime_data.training.data.detector
-    assert detector is not None
-    with patch.object(type(detector), "mark_normal", autospec=True) as mark_normal:
-        await hass.services.async_call(
-            DOMAIN,
-            "mark_period",
-            {
-                "config_entry_id": init_integration.entry_id,
-                "start": (NOW - timedelta(hours=6)).isoformat(),
-                "end": NOW.isoformat(),
-                "kind": "normal",
-            },
-            blocking=True,
+    # Six hours at 6 kWh an hour, three times the home's usual peak: an alarm.
+    reading = float(hass.states.get(TARGET).state)
+    moment = NOW + timedelta(minutes=15)
+    while moment <= NOW + timedelta(hours=6):
+        reading += 1.5
+        hass.states.async_set(
+            TARGET, f"{reading:.3f}", METER_ATTRIBUTES, timestamp=moment.timestamp()
         )
-    assert mark_normal.call_count == 1
-    assert mark_normal.call_args.args[1:] == (NOW - timedelta(hours=6), NOW)
+        moment += timedelta(minutes=15)
+    await async_wait_recording_done(hass)
+    freezer.move_to(NOW + timedelta(hours=6))
+    await init_integration.runtime_data.predictions.async_refresh()
+    assert hass.states.get(ANOMALY).state == "on"
+    since = init_integration.runtime_data.predictions.data.anomaly.since
+
+    await hass.services.async_call(
+        DOMAIN,
+        "mark_period",
+        {
+            "config_entry_id": init_integration.entry_id,
+            "start": since.isoformat(),
+            "end": dt_util.utcnow().isoformat(),
+            "kind": "normal",
+        },
+        blocking=True,
+    )
+    # At once, not when the next hour is scored.
+    assert hass.states.get(ANOMALY).state == "off"
 
 
 async def test_mark_period_rejects_reversed_period(

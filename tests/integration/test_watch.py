@@ -1,7 +1,9 @@
 """A sensor other than energy: forecast at its own pace, and warned before it crosses a limit."""
 
 from datetime import datetime, timedelta
+import logging
 from pathlib import Path
+import threading
 from typing import Any
 from unittest.mock import patch
 
@@ -9,6 +11,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.setup import async_setup_component
 import numpy as np
 import pytest
@@ -26,6 +29,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import yaml
 
+from custom_components.foresight import history, samples
 from custom_components.foresight.const import (
     CONF_ENGINE,
     CONF_FEATURE_ENTITIES,
@@ -36,6 +40,7 @@ from custom_components.foresight.const import (
     CONF_WARNING_PROBABILITY,
     DOMAIN,
 )
+from custom_components.foresight.ml.watch import SensorForecaster
 
 from .conftest import NOW
 from .home import FREEZER, FREEZER_ATTRIBUTES, import_freezer_hours
@@ -361,3 +366,76 @@ async def test_a_feature_sensor_explains_the_sensor_forecast(
     steps = entry.runtime_data.predictions.data.watch.steps
     assert f"exogenous:{DOOR}" in steps[0]["contributions"]
     assert hass.states.get("binary_sensor.freezer_limit_warning").state == "on"
+
+
+async def test_a_failing_reading_read_fails_the_update_once_and_recovers(
+    hass: HomeAssistant, freezer_history: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = _entry()
+    await _setup(hass, entry)
+    predictions = entry.runtime_data.predictions
+    with patch.object(samples, "_read_states", side_effect=OSError("database is locked")):
+        await predictions.async_refresh()
+        await predictions.async_refresh()
+    assert not predictions.last_update_success
+    assert isinstance(predictions.last_exception, UpdateFailed)
+    assert predictions.last_exception.translation_key == "history_unavailable"
+    # One line for the failure, not a traceback at every refresh.
+    said = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert len([record for record in said if "database is locked" in record.getMessage()]) == 1
+    assert not any(record.exc_info for record in said)
+
+    await predictions.async_refresh()
+    assert predictions.last_update_success
+    assert hass.states.get("sensor.freezer_forecast_next_hour").state != "unavailable"
+
+
+async def test_a_reading_read_that_hangs_fails_the_update(
+    hass: HomeAssistant,
+    freezer_history: None,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = _entry()
+    await _setup(hass, entry)
+    predictions = entry.runtime_data.predictions
+    release = threading.Event()
+
+    def stuck(*_args: Any) -> dict[str, list[Any]]:
+        # The clock is frozen: move it past the timeout, as the query hangs.
+        freezer.tick(timedelta(seconds=1))
+        release.wait(10)  # a locked database: the query neither answers nor fails
+        return {}
+
+    try:
+        with (
+            patch.object(samples, "READ_TIMEOUT", timedelta(seconds=0.2)),
+            patch.object(history, "READ_TIMEOUT", timedelta(seconds=0.2)),
+            patch.object(samples, "_read_states", side_effect=stuck),
+        ):
+            await predictions.async_refresh()
+        assert not predictions.last_update_success
+        assert isinstance(predictions.last_exception, UpdateFailed)
+        assert "the recorder did not answer within 0.2 s" in caplog.text
+        # Still stuck, the query holds no lock: the next refresh gets through.
+        await predictions.async_refresh()
+        assert predictions.last_update_success
+    finally:
+        release.set()
+
+
+async def test_the_sensor_forecaster_is_saved_off_the_event_loop(
+    hass: HomeAssistant, freezer_history: None
+) -> None:
+    # Thousands of floats turned into JSON: in the event loop they would stall it.
+    threads = []
+    real_to_dict = SensorForecaster.to_dict
+
+    def to_dict(forecaster: SensorForecaster) -> dict[str, Any]:
+        threads.append(threading.get_ident())
+        return real_to_dict(forecaster)
+
+    with patch.object(SensorForecaster, "to_dict", to_dict):
+        await _setup(hass, _entry())
+    assert threads
+    assert hass.loop_thread_id not in threads
