@@ -205,23 +205,26 @@ class MissingEntityRepairFlow(RepairsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
         """Swap the entity in the entry's data and reload it."""
+        errors: dict[str, str] = {}
         if user_input is not None:
             replacement = user_input["replacement"]
             data = dict(self._entry.data)
-            unique_id = self._entry.unique_id
             if data.get(CONF_TARGET_ENTITY) == self._entity_id:
                 data[CONF_TARGET_ENTITY] = replacement
-                unique_id = replacement
             data[CONF_FEATURE_ENTITIES] = [
                 replacement if feature == self._entity_id else feature
                 for feature in data.get(CONF_FEATURE_ENTITIES, [])
             ]
-            self.hass.config_entries.async_update_entry(self._entry, data=data, unique_id=unique_id)
-            ir.async_delete_issue(
-                self.hass, DOMAIN, _issue_id(MISSING_ENTITY, self._entry, self._entity_id)
-            )
-            self.hass.config_entries.async_schedule_reload(self._entry.entry_id)
-            return self.async_create_entry(data={})
+            errors = self._errors(data[CONF_TARGET_ENTITY], data[CONF_FEATURE_ENTITIES])
+            if not errors:
+                self.hass.config_entries.async_update_entry(
+                    self._entry, data=data, unique_id=data[CONF_TARGET_ENTITY]
+                )
+                ir.async_delete_issue(
+                    self.hass, DOMAIN, _issue_id(MISSING_ENTITY, self._entry, self._entity_id)
+                )
+                self.hass.config_entries.async_schedule_reload(self._entry.entry_id)
+                return self.async_create_entry(data={})
         return self.async_show_form(
             step_id="replace",
             data_schema=probatio.Schema(
@@ -231,8 +234,21 @@ class MissingEntityRepairFlow(RepairsFlow):
                     )
                 }
             ),
+            errors=errors,
             description_placeholders={"entity_id": self._entity_id},
         )
+
+    def _errors(self, target: str, features: list[str]) -> dict[str, str]:
+        """The config flow's checks, for the entry the replacement makes."""
+        if target in features:
+            return {"replacement": "feature_is_target"}
+        if len(set(features)) < len(features):
+            return {"replacement": "already_a_feature"}
+        # Two entries predicting one sensor would give their entities the same unique ids.
+        other = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, target)
+        if other is not None and other.entry_id != self._entry.entry_id:
+            return {"replacement": "already_configured"}
+        return {}
 
 
 class SustainedAnomalyRepairFlow(RepairsFlow):

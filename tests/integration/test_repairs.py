@@ -9,6 +9,7 @@ from unittest.mock import patch
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -23,6 +24,8 @@ from custom_components.foresight.prediction import AnomalyView, Snapshot
 
 from .conftest import NOW
 from .home import OUTDOOR, OUTDOOR_ATTRIBUTES, TARGET, seed_home
+
+INDOOR = "sensor.indoor_temperature"
 
 
 def _issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry, suffix: str = "") -> Any:
@@ -158,6 +161,43 @@ async def test_removed_target_is_replaced_from_the_repair(
     await hass.async_block_till_done()
     assert init_integration.data[CONF_TARGET_ENTITY] == "sensor.new_meter"
     assert init_integration.unique_id == "sensor.new_meter"
+
+
+@pytest.mark.parametrize(
+    ("missing", "replacement", "error"),
+    [
+        (OUTDOOR, TARGET, "feature_is_target"),
+        (TARGET, OUTDOOR, "feature_is_target"),
+        (OUTDOOR, INDOOR, "already_a_feature"),
+        # The sensor another entry predicts.
+        (TARGET, "sensor.heat_pump_energy", "already_configured"),
+    ],
+)
+async def test_replacement_the_config_flow_would_refuse_is_refused(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    missing: str,
+    replacement: str,
+    error: str,
+) -> None:
+    MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="sensor.heat_pump_energy",
+        data={CONF_TARGET_ENTITY: "sensor.heat_pump_energy"},
+    ).add_to_hass(hass)
+    data = {**init_integration.data, CONF_FEATURE_ENTITIES: [OUTDOOR, INDOOR]}
+    hass.config_entries.async_update_entry(init_integration, data=data)
+    hass.states.async_remove(missing)
+    await init_integration.runtime_data.predictions.async_refresh()
+    issue = _issue(hass, repairs.MISSING_ENTITY, init_integration, missing)
+
+    result = await _fix(hass, hass_client, issue, {"replacement": replacement})
+    assert result["type"] == "form"
+    assert result["errors"] == {"replacement": error}
+    assert init_integration.data == data
+    assert init_integration.unique_id == TARGET
+    assert _issue(hass, repairs.MISSING_ENTITY, init_integration, missing) is not None
 
 
 def _anomalous(since_hours: float) -> Snapshot:
