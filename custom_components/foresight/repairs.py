@@ -8,7 +8,7 @@ from homeassistant.components.recorder.entity_options import is_entity_recorded
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
 from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CoreState, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 from homeassistant.util import dt as dt_util
@@ -142,8 +142,13 @@ def async_update_entity_issues(
 ) -> None:
     """Issues per configured entity: gone (with a fix flow to replace it), or not recorded."""
     registry = er.async_get(hass)
+    # Until Home Assistant has started, an entity without a unique id (a YAML or template
+    # sensor) has no state only because its platform has not loaded yet.
+    started = hass.state is CoreState.running
     for entity_id in (settings.target, *settings.features):
-        missing = hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
+        missing = (
+            started and hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
+        )
         _set_issue(
             hass,
             not missing and not is_entity_recorded(hass, entity_id),

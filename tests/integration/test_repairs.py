@@ -6,7 +6,8 @@ from http import HTTPStatus
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -161,6 +162,32 @@ async def test_removed_target_is_replaced_from_the_repair(
     await hass.async_block_till_done()
     assert init_integration.data[CONF_TARGET_ENTITY] == "sensor.new_meter"
     assert init_integration.unique_id == "sensor.new_meter"
+
+
+async def test_missing_entity_is_judged_once_home_assistant_has_started(
+    hass: HomeAssistant, home: None
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=TARGET,
+        data={CONF_TARGET_ENTITY: TARGET, CONF_FEATURE_ENTITIES: [OUTDOOR, "sensor.gone"]},
+        options={CONF_ENGINE: "numpy"},
+    )
+    entry.add_to_hass(hass)
+    hass.set_state(CoreState.starting)
+    # A template sensor (no unique id) has no state until its platform loads.
+    hass.states.async_remove(OUTDOOR)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, OUTDOOR) is None
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, "sensor.gone") is None
+
+    hass.states.async_set(OUTDOOR, "4.0", OUTDOOR_ATTRIBUTES)
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, OUTDOOR) is None
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, "sensor.gone") is not None
 
 
 @pytest.mark.parametrize(
