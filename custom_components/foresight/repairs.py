@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.recorder.entity_options import is_entity_recorded
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import CoreState, HomeAssistant, callback
+from homeassistant.core import CoreState, HomeAssistant, callback, split_entity_id
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 from homeassistant.util import dt as dt_util
 import probatio
 
 from .const import (
+    CONF_CALENDAR_ENTITY,
     CONF_FEATURE_ENTITIES,
     CONF_TARGET_ENTITY,
+    CONF_WEATHER_ENTITY,
     DOMAIN,
     SILENT_AFTER,
     SUSTAINED_ANOMALY,
@@ -145,13 +146,16 @@ def async_update_entity_issues(
     # Until Home Assistant has started, an entity without a unique id (a YAML or template
     # sensor) has no state only because its platform has not loaded yet.
     started = hass.state is CoreState.running
-    for entity_id in (settings.target, *settings.features):
+    sensors = (settings.target, *settings.features)
+    # The weather and the calendar are read through their actions, not from the recorder.
+    others = tuple(entity_id for entity_id in (settings.weather, settings.calendar) if entity_id)
+    for entity_id in (*sensors, *others):
         missing = (
             started and hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
         )
         _set_issue(
             hass,
-            not missing and not is_entity_recorded(hass, entity_id),
+            not missing and entity_id in sensors and not is_entity_recorded(hass, entity_id),
             NOT_RECORDED,
             entry,
             suffix=entity_id,
@@ -214,8 +218,9 @@ class MissingEntityRepairFlow(RepairsFlow):
         if user_input is not None:
             replacement = user_input["replacement"]
             data = dict(self._entry.data)
-            if data.get(CONF_TARGET_ENTITY) == self._entity_id:
-                data[CONF_TARGET_ENTITY] = replacement
+            for key in (CONF_TARGET_ENTITY, CONF_WEATHER_ENTITY, CONF_CALENDAR_ENTITY):
+                if data.get(key) == self._entity_id:
+                    data[key] = replacement
             data[CONF_FEATURE_ENTITIES] = [
                 replacement if feature == self._entity_id else feature
                 for feature in data.get(CONF_FEATURE_ENTITIES, [])
@@ -235,7 +240,7 @@ class MissingEntityRepairFlow(RepairsFlow):
             data_schema=probatio.Schema(
                 {
                     probatio.Required("replacement"): EntitySelector(
-                        EntitySelectorConfig(domain=SENSOR_DOMAIN)
+                        EntitySelectorConfig(domain=split_entity_id(self._entity_id)[0])
                     )
                 }
             ),

@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 from http import HTTPStatus
+import logging
 from typing import Any
 from unittest.mock import patch
 
@@ -16,9 +17,11 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.foresight import repairs, training
 from custom_components.foresight.const import (
+    CONF_CALENDAR_ENTITY,
     CONF_ENGINE,
     CONF_FEATURE_ENTITIES,
     CONF_TARGET_ENTITY,
+    CONF_WEATHER_ENTITY,
     DOMAIN,
 )
 from custom_components.foresight.prediction import AnomalyView, Snapshot
@@ -188,6 +191,45 @@ async def test_missing_entity_is_judged_once_home_assistant_has_started(
     await hass.async_block_till_done()
     assert _issue(hass, repairs.MISSING_ENTITY, entry, OUTDOOR) is None
     assert _issue(hass, repairs.MISSING_ENTITY, entry, "sensor.gone") is not None
+
+
+async def test_gone_calendar_and_weather_get_a_repair_not_a_warning_at_every_training(
+    hass: HomeAssistant,
+    home: None,
+    hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert await async_setup_component(hass, "calendar", {})
+    assert await async_setup_component(hass, "weather", {})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=TARGET,
+        data={
+            CONF_TARGET_ENTITY: TARGET,
+            CONF_FEATURE_ENTITIES: [OUTDOOR],
+            CONF_WEATHER_ENTITY: "weather.gone",
+            CONF_CALENDAR_ENTITY: "calendar.gone",
+        },
+        options={CONF_ENGINE: "numpy"},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        DOMAIN, "retrain", {"config_entry_id": entry.entry_id}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [message for message in warnings if ".gone" in message] == []
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, "weather.gone") is not None
+    issue = _issue(hass, repairs.MISSING_ENTITY, entry, "calendar.gone")
+    assert issue is not None
+
+    result = await _fix(hass, hass_client, issue, {"replacement": "calendar.holidays"})
+    assert result["type"] == "create_entry"
+    assert entry.data[CONF_CALENDAR_ENTITY] == "calendar.holidays"
+    assert entry.data[CONF_WEATHER_ENTITY] == "weather.gone"
 
 
 @pytest.mark.parametrize(
