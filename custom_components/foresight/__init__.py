@@ -1,8 +1,9 @@
 """Foresight: explainable forecasts and anomaly detection from the recorder's history."""
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 
 from .const import DOMAIN
@@ -14,7 +15,7 @@ from .coordinator import (
 )
 from .model_store import ModelStore
 from .options import EntrySettings
-from .repairs import async_delete_entry_issues
+from .repairs import async_delete_entry_issues, async_update_entity_issues
 from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [Platform.BINARY_SENSOR, Platform.SENSOR]
@@ -36,6 +37,13 @@ async def async_setup_entry(hass: HomeAssistant, entry: ForesightConfigEntry) ->
     entry.runtime_data = ForesightRuntimeData(settings, store, training, predictions)
     await training.async_config_entry_first_refresh()
     await predictions.async_config_entry_first_refresh()
+
+    @callback
+    def _async_check_entities(hass: HomeAssistant) -> None:
+        async_update_entity_issues(hass, entry, entry.runtime_data.settings)
+
+    # Which entities are gone is only known once every integration has loaded.
+    entry.async_on_unload(async_at_started(hass, _async_check_entities))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 

@@ -10,6 +10,7 @@ from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 from homeassistant.helpers.typing import UNDEFINED
 from homeassistant.util import dt as dt_util
 import probatio
+from sqlalchemy.exc import SQLAlchemyError
 
 from .const import (
     CONF_CALENDAR_ENTITY,
@@ -19,7 +20,7 @@ from .const import (
     DEFAULT_TRAINING_DAYS,
     DOMAIN,
 )
-from .history import HistoryRequest, async_read_history, entity_spec
+from .history import HistoryReadTimeoutError, HistoryRequest, async_read_history, entity_spec
 from .ml.forecast import MIN_HISTORY_HOURS
 from .options_flow import ForesightOptionsFlow
 
@@ -59,14 +60,18 @@ async def _async_validate_entities(
         return {CONF_FEATURE_ENTITIES: "feature_is_target"}, {}
     # Test before configure: there must be enough usable history to learn from.
     end = dt_util.utcnow().replace(minute=0, second=0, microsecond=0)
-    history = await async_read_history(
-        hass,
-        HistoryRequest(
-            target=entity_spec(hass, target),
-            start=end - timedelta(days=DEFAULT_TRAINING_DAYS),
-            end=end,
-        ),
-    )
+    try:
+        history = await async_read_history(
+            hass,
+            HistoryRequest(
+                target=entity_spec(hass, target),
+                start=end - timedelta(days=DEFAULT_TRAINING_DAYS),
+                end=end,
+            ),
+        )
+    except (HistoryReadTimeoutError, SQLAlchemyError) as err:
+        # A locked or busy database: the user can submit again once it answers.
+        return {"base": "cannot_read_history"}, {"error": str(err)}
     usable = history.quality.hours_usable
     if usable < MIN_HISTORY_HOURS:
         return {"base": "not_enough_history"}, {

@@ -6,17 +6,18 @@ from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.recorder.entity_options import is_entity_recorded
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CoreState, HomeAssistant, callback, split_entity_id
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.selector import EntitySelector, EntitySelectorConfig
 from homeassistant.util import dt as dt_util
 import probatio
 
 from .const import (
+    CONF_CALENDAR_ENTITY,
     CONF_FEATURE_ENTITIES,
     CONF_TARGET_ENTITY,
+    CONF_WEATHER_ENTITY,
     DOMAIN,
     SILENT_AFTER,
     SUSTAINED_ANOMALY,
@@ -142,11 +143,19 @@ def async_update_entity_issues(
 ) -> None:
     """Issues per configured entity: gone (with a fix flow to replace it), or not recorded."""
     registry = er.async_get(hass)
-    for entity_id in (settings.target, *settings.features):
-        missing = hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
+    # Until Home Assistant has started, an entity without a unique id (a YAML or template
+    # sensor) has no state only because its platform has not loaded yet.
+    started = hass.state is CoreState.running
+    sensors = (settings.target, *settings.features)
+    # The weather and the calendar are read through their actions, not from the recorder.
+    others = tuple(entity_id for entity_id in (settings.weather, settings.calendar) if entity_id)
+    for entity_id in (*sensors, *others):
+        missing = (
+            started and hass.states.get(entity_id) is None and registry.async_get(entity_id) is None
+        )
         _set_issue(
             hass,
-            not missing and not is_entity_recorded(hass, entity_id),
+            not missing and entity_id in sensors and not is_entity_recorded(hass, entity_id),
             NOT_RECORDED,
             entry,
             suffix=entity_id,
@@ -205,34 +214,51 @@ class MissingEntityRepairFlow(RepairsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> RepairsFlowResult:
         """Swap the entity in the entry's data and reload it."""
+        errors: dict[str, str] = {}
         if user_input is not None:
             replacement = user_input["replacement"]
             data = dict(self._entry.data)
-            unique_id = self._entry.unique_id
-            if data.get(CONF_TARGET_ENTITY) == self._entity_id:
-                data[CONF_TARGET_ENTITY] = replacement
-                unique_id = replacement
+            for key in (CONF_TARGET_ENTITY, CONF_WEATHER_ENTITY, CONF_CALENDAR_ENTITY):
+                if data.get(key) == self._entity_id:
+                    data[key] = replacement
             data[CONF_FEATURE_ENTITIES] = [
                 replacement if feature == self._entity_id else feature
                 for feature in data.get(CONF_FEATURE_ENTITIES, [])
             ]
-            self.hass.config_entries.async_update_entry(self._entry, data=data, unique_id=unique_id)
-            ir.async_delete_issue(
-                self.hass, DOMAIN, _issue_id(MISSING_ENTITY, self._entry, self._entity_id)
-            )
-            self.hass.config_entries.async_schedule_reload(self._entry.entry_id)
-            return self.async_create_entry(data={})
+            errors = self._errors(data[CONF_TARGET_ENTITY], data[CONF_FEATURE_ENTITIES])
+            if not errors:
+                self.hass.config_entries.async_update_entry(
+                    self._entry, data=data, unique_id=data[CONF_TARGET_ENTITY]
+                )
+                ir.async_delete_issue(
+                    self.hass, DOMAIN, _issue_id(MISSING_ENTITY, self._entry, self._entity_id)
+                )
+                self.hass.config_entries.async_schedule_reload(self._entry.entry_id)
+                return self.async_create_entry(data={})
         return self.async_show_form(
             step_id="replace",
             data_schema=probatio.Schema(
                 {
                     probatio.Required("replacement"): EntitySelector(
-                        EntitySelectorConfig(domain=SENSOR_DOMAIN)
+                        EntitySelectorConfig(domain=split_entity_id(self._entity_id)[0])
                     )
                 }
             ),
+            errors=errors,
             description_placeholders={"entity_id": self._entity_id},
         )
+
+    def _errors(self, target: str, features: list[str]) -> dict[str, str]:
+        """The config flow's checks, for the entry the replacement makes."""
+        if target in features:
+            return {"replacement": "feature_is_target"}
+        if len(set(features)) < len(features):
+            return {"replacement": "already_a_feature"}
+        # Two entries predicting one sensor would give their entities the same unique ids.
+        other = self.hass.config_entries.async_entry_for_domain_unique_id(DOMAIN, target)
+        if other is not None and other.entry_id != self._entry.entry_id:
+            return {"replacement": "already_configured"}
+        return {}
 
 
 class SustainedAnomalyRepairFlow(RepairsFlow):

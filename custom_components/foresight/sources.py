@@ -20,6 +20,10 @@ async def async_calendar_periods(
     hass: HomeAssistant, calendar_entity: str, start: datetime, end: datetime
 ) -> tuple[ExcludedPeriod, ...]:
     """Every event of the calendar in the window, as a period not to learn from."""
+    if hass.states.get(calendar_entity) is None:
+        # Gone, or not loaded yet: a repair says so once, not a warning at every training.
+        _LOGGER.debug("%s has no state: no events to exclude", calendar_entity)
+        return ()
     try:
         response = await hass.services.async_call(
             "calendar",
@@ -73,6 +77,11 @@ async def async_weather_temperatures(
     hass: HomeAssistant, weather_entity: str, feature_unit: str | None
 ) -> list[tuple[datetime, float]]:
     """The weather entity's hourly temperature forecast, in the feature sensor's unit."""
+    state = hass.states.get(weather_entity)
+    if state is None:
+        # Asking anyway would log a warning at every prediction; a repair says it is gone.
+        _LOGGER.debug("%s has no state: no forecast", weather_entity)
+        return []
     try:
         response = await hass.services.async_call(
             "weather",
@@ -85,8 +94,7 @@ async def async_weather_temperatures(
         _LOGGER.debug("No hourly forecast from %s: %s", weather_entity, err)
         return []
     forecast = _list(_dict(_dict(response).get(weather_entity)).get("forecast"))
-    state = hass.states.get(weather_entity)
-    weather_unit = state.attributes.get("temperature_unit") if state else None
+    weather_unit = state.attributes.get("temperature_unit")
     convert = _converter(weather_unit, feature_unit)
     rows = []
     for item in map(_dict, forecast):

@@ -1,12 +1,16 @@
 """The config, reconfigure and options flows: every step and every error."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from sqlalchemy.exc import OperationalError
 
+from custom_components.foresight import config_flow
 from custom_components.foresight.const import (
     CONF_ENGINE,
     CONF_EXCLUDED_PERIODS,
@@ -18,6 +22,7 @@ from custom_components.foresight.const import (
     CONF_TRAINING_DAYS,
     DOMAIN,
 )
+from custom_components.foresight.history import HistoryReadTimeoutError
 
 from .conftest import NOW
 from .home import METER_ATTRIBUTES, OUTDOOR, TARGET, seed_home
@@ -49,6 +54,27 @@ async def test_user_flow_refuses_too_little_history(hass: HomeAssistant, freezer
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {"base": "not_enough_history"}
     assert result["description_placeholders"] == {"hours_available": "120", "hours_needed": "336"}
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [HistoryReadTimeoutError(), OperationalError("SELECT", {}, Exception("database is locked"))],
+)
+async def test_user_flow_recorder_failure_is_a_form_error(
+    hass: HomeAssistant, home: None, failure: Exception
+) -> None:
+    flow_id = await _start(hass)
+    with patch.object(config_flow, "async_read_history", side_effect=failure):
+        result = await hass.config_entries.flow.async_configure(
+            flow_id, {CONF_TARGET_ENTITY: TARGET}
+        )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"base": "cannot_read_history"}
+    assert result["description_placeholders"] == {"error": str(failure)}
+
+    # Once the recorder answers, the same form goes through.
+    result = await hass.config_entries.flow.async_configure(flow_id, {CONF_TARGET_ENTITY: TARGET})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_user_flow_unknown_entity(hass: HomeAssistant) -> None:

@@ -3,26 +3,33 @@
 from dataclasses import replace
 from datetime import timedelta
 from http import HTTPStatus
+import logging
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant.core import HomeAssistant
+from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
+from homeassistant.core import CoreState, HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.foresight import repairs, training
 from custom_components.foresight.const import (
+    CONF_CALENDAR_ENTITY,
     CONF_ENGINE,
     CONF_FEATURE_ENTITIES,
     CONF_TARGET_ENTITY,
+    CONF_WEATHER_ENTITY,
     DOMAIN,
 )
 from custom_components.foresight.prediction import AnomalyView, Snapshot
 
 from .conftest import NOW
 from .home import OUTDOOR, OUTDOOR_ATTRIBUTES, TARGET, seed_home
+
+INDOOR = "sensor.indoor_temperature"
 
 
 def _issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry, suffix: str = "") -> Any:
@@ -158,6 +165,108 @@ async def test_removed_target_is_replaced_from_the_repair(
     await hass.async_block_till_done()
     assert init_integration.data[CONF_TARGET_ENTITY] == "sensor.new_meter"
     assert init_integration.unique_id == "sensor.new_meter"
+
+
+async def test_missing_entity_is_judged_once_home_assistant_has_started(
+    hass: HomeAssistant, home: None
+) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=TARGET,
+        data={CONF_TARGET_ENTITY: TARGET, CONF_FEATURE_ENTITIES: [OUTDOOR, "sensor.gone"]},
+        options={CONF_ENGINE: "numpy"},
+    )
+    entry.add_to_hass(hass)
+    hass.set_state(CoreState.starting)
+    # A template sensor (no unique id) has no state until its platform loads.
+    hass.states.async_remove(OUTDOOR)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, OUTDOOR) is None
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, "sensor.gone") is None
+
+    hass.states.async_set(OUTDOOR, "4.0", OUTDOOR_ATTRIBUTES)
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, OUTDOOR) is None
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, "sensor.gone") is not None
+
+
+async def test_gone_calendar_and_weather_get_a_repair_not_a_warning_at_every_training(
+    hass: HomeAssistant,
+    home: None,
+    hass_client: ClientSessionGenerator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert await async_setup_component(hass, "calendar", {})
+    assert await async_setup_component(hass, "weather", {})
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=TARGET,
+        data={
+            CONF_TARGET_ENTITY: TARGET,
+            CONF_FEATURE_ENTITIES: [OUTDOOR],
+            CONF_WEATHER_ENTITY: "weather.gone",
+            CONF_CALENDAR_ENTITY: "calendar.gone",
+        },
+        options={CONF_ENGINE: "numpy"},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await hass.services.async_call(
+        DOMAIN, "retrain", {"config_entry_id": entry.entry_id}, blocking=True
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [message for message in warnings if ".gone" in message] == []
+    assert _issue(hass, repairs.MISSING_ENTITY, entry, "weather.gone") is not None
+    issue = _issue(hass, repairs.MISSING_ENTITY, entry, "calendar.gone")
+    assert issue is not None
+
+    result = await _fix(hass, hass_client, issue, {"replacement": "calendar.holidays"})
+    assert result["type"] == "create_entry"
+    assert entry.data[CONF_CALENDAR_ENTITY] == "calendar.holidays"
+    assert entry.data[CONF_WEATHER_ENTITY] == "weather.gone"
+
+
+@pytest.mark.parametrize(
+    ("missing", "replacement", "error"),
+    [
+        (OUTDOOR, TARGET, "feature_is_target"),
+        (TARGET, OUTDOOR, "feature_is_target"),
+        (OUTDOOR, INDOOR, "already_a_feature"),
+        # The sensor another entry predicts.
+        (TARGET, "sensor.heat_pump_energy", "already_configured"),
+    ],
+)
+async def test_replacement_the_config_flow_would_refuse_is_refused(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    missing: str,
+    replacement: str,
+    error: str,
+) -> None:
+    MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="sensor.heat_pump_energy",
+        data={CONF_TARGET_ENTITY: "sensor.heat_pump_energy"},
+    ).add_to_hass(hass)
+    data = {**init_integration.data, CONF_FEATURE_ENTITIES: [OUTDOOR, INDOOR]}
+    hass.config_entries.async_update_entry(init_integration, data=data)
+    hass.states.async_remove(missing)
+    await init_integration.runtime_data.predictions.async_refresh()
+    issue = _issue(hass, repairs.MISSING_ENTITY, init_integration, missing)
+
+    result = await _fix(hass, hass_client, issue, {"replacement": replacement})
+    assert result["type"] == "form"
+    assert result["errors"] == {"replacement": error}
+    assert init_integration.data == data
+    assert init_integration.unique_id == TARGET
+    assert _issue(hass, repairs.MISSING_ENTITY, init_integration, missing) is not None
 
 
 def _anomalous(since_hours: float) -> Snapshot:
