@@ -233,6 +233,9 @@ class TrainingExecutor:
         except BrokenProcessPool as err:
             if self._process is process:
                 self._process = None
+            # The pool fails the fit before it reaps the dead process: wait for that, so
+            # that nothing of it is left when the error is reported.
+            await self._hass.async_add_executor_job(process.pool.shutdown)
             if self.stopping.is_set():
                 raise TrainingStoppedError from err
             raise TrainingProcessError(str(err)) from err

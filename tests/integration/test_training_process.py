@@ -105,6 +105,8 @@ async def test_a_process_that_dies_is_reported_and_replaced(hass: HomeAssistant)
     executor = TrainingExecutor(hass)
     with pytest.raises(TrainingProcessError):
         await executor.async_fit(os._exit, 1)
+    # Reported once the dead process is reaped: nothing of it is left behind.
+    assert not _children()
     assert await executor.async_fit(operator.add, 1, 2) == 3
     await hass.async_add_executor_job(executor.shutdown)
     assert not _children()
