@@ -12,7 +12,7 @@ it) and (4) scores its output: event recall (an event counts when any of its row
 and false-alarm events per week (runs of flagged rows that touch no event).
 
 Data sets (no labelled 5-second sensor data could be found on PyPI, see
-docs/benchmarks/anomaly.md):
+docs/benchmarks/anomaly.md; real labelled sensor data, SKAB, is in ``python -m bench.skab``):
 
 * ``household``: hourly energy of one house near Paris (UCI "Individual household electric
   power consumption", via ``bench.datasets.fetch_household``); test year 2009-11-26 on.
