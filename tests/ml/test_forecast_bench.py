@@ -190,3 +190,18 @@ def test_thread_limit_is_skipped_without_threadpoolctl(monkeypatch: pytest.Monke
         assert isinstance(threads.single_thread("numpy"), nullcontext)
     threads._controller.cache_clear()
     assert not isinstance(threads.single_thread("numpy"), nullcontext)
+
+
+def test_protocol_survives_a_midnight_that_does_not_exist() -> None:
+    """America/Santiago skipped 2024-09-08 00:00 (DST): that day starts at 01:00, 23 hours."""
+    zone = "America/Santiago"
+    frame = synthetic_home(20, start="2024-08-21", seed=3, gap_fraction=0.0)  # UTC index
+    settings = ForecastSettings(time_zone=zone, engine="numpy")
+    result, summary = bench_forecast.run_protocol(frame, settings, "2024-09-07")
+    local = result.index.tz_convert(zone)
+    days = pd.Series(local.date).value_counts().sort_index()
+    skipped = pd.Timestamp("2024-09-08").date()
+    assert days[skipped] == 23
+    assert local[local.date == skipped][0].hour == 1
+    assert (days.drop(skipped) == 24).all()
+    assert summary["days"] == len(days)
