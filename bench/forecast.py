@@ -91,6 +91,11 @@ def load_csv(
     return frame.groupby(level=0).mean().sort_index()
 
 
+def _local_day_start(date: pd.Timestamp, zone: str) -> pd.Timestamp:
+    """The local start of a naive calendar date in ``zone``, also on DST-change days."""
+    return date.tz_localize(zone, ambiguous=False, nonexistent="shift_forward")
+
+
 def run_protocol(
     frame: pd.DataFrame,
     settings: ForecastSettings,
@@ -112,8 +117,13 @@ def run_protocol(
     """
     zone = settings.time_zone
     last_date = frame.index[-1].tz_convert(zone).tz_localize(None).normalize()
-    # Naive calendar dates, localised one by one: a fixed 24 h step drifts across DST.
-    days = [date.tz_localize(zone) for date in pd.date_range(pd.Timestamp(test_start), last_date)]
+    # Naive calendar dates, localised one by one: a fixed 24 h step drifts across DST. Where
+    # the clocks skip midnight (America/Santiago, 2024-09-08) the day starts at the first
+    # local time that exists; where midnight repeats, at the second one (as
+    # ``ml.anomaly.expected._local_midnight`` does).
+    days = [
+        _local_day_start(date, zone) for date in pd.date_range(pd.Timestamp(test_start), last_date)
+    ]
     rows: list[pd.DataFrame] = []
     fit_seconds: list[float] = []
     predict_seconds: list[float] = []
@@ -122,7 +132,8 @@ def run_protocol(
     fitted_at: pd.Timestamp | None = None
     for day in days:
         issue = day.tz_convert("UTC")
-        end = (day.tz_localize(None) + pd.Timedelta(days=1)).tz_localize(zone).tz_convert("UTC")
+        end = _local_day_start(day.tz_localize(None).normalize() + pd.Timedelta(days=1), zone)
+        end = end.tz_convert("UTC")
         hours = int((end - issue) / pd.Timedelta(hours=1))
         history = frame[frame.index < issue]
         if (
@@ -395,8 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         time_zone = args.time_zone or "UTC"
         frame = load_csv(args.csv, args.timestamp_col, args.value_col, args.feature_col, time_zone)
         if args.test_end:
-            end = pd.Timestamp(args.test_end) + pd.Timedelta(days=1)
-            frame = frame[frame.index < end.tz_localize(time_zone).tz_convert("UTC")]
+            end = _local_day_start(pd.Timestamp(args.test_end) + pd.Timedelta(days=1), time_zone)
+            frame = frame[frame.index < end.tz_convert("UTC")]
         settings = ForecastSettings(
             time_zone=time_zone,
             country=args.country,

@@ -1,15 +1,20 @@
 """The benchmark entry points and the packed IsolationForest."""
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from bench import anomaly, anomaly_data
+from custom_components.foresight.ml.anomaly import AnomalySettings
+from custom_components.foresight.ml.anomaly.expected import RollingPlan
 from custom_components.foresight.ml.anomaly.forest import PackedForest, average_path_length
-from tests.ml.test_anomaly_support import household, temperature
+from tests.ml.test_anomaly_expected import recording_trainer
+from tests.ml.test_anomaly_support import ZONE, household, temperature
 
 
 def test_packed_forest_matches_scikit_learn() -> None:
@@ -52,6 +57,43 @@ def test_sensor_benchmark_with_features_and_naive_times(tmp_path: Path) -> None:
     argv += ["--time-zone", "Europe/Berlin", "--sensitivity", "0.6", "--multivariate", "off"]
     assert anomaly.main(argv) == 0
     assert len(pd.read_csv(out)) == len(frame) - 720
+
+
+def test_detectors_are_fitted_on_rows_before_train_until(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No look-ahead: the fit (and its calibration bands) end before ``--train-until``."""
+    fitted: list[tuple[pd.Timestamp, pd.Timestamp | None]] = []  # (last row, last band)
+
+    def spy(real: Callable[..., Any]) -> Callable[..., Any]:
+        def fit(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+            expected = kwargs.get("expected")
+            fitted.append((frame.index[-1], None if expected is None else expected.index[-1]))
+            return real(frame, *args, **kwargs)
+
+        return fit
+
+    monkeypatch.setattr(anomaly, "fit_energy_detector", spy(anomaly.fit_energy_detector))
+    monkeypatch.setattr(anomaly, "fit_sensor_detector", spy(anomaly.fit_sensor_detector))
+    settings = AnomalySettings(time_zone=ZONE, use_multivariate=False)
+    energy = household(weeks=7)
+    until = energy.index[6 * 168]
+    log: list[tuple[str, pd.Timestamp, object]] = []
+    plan = RollingPlan(time_zone=ZONE)
+    for forecast in (None, (recording_trainer(log), plan)):
+        out, _ = anomaly.run(energy, until, settings, "energy", forecast)
+        assert len(out) == 168
+    sensors = temperature(hours=1.5)
+    sensor_until = sensors.index[720]
+    out, _ = anomaly.run(sensors, sensor_until, settings, "sensor")
+    assert len(out) == len(sensors) - 720
+    assert len(fitted) == 3
+    (profile_end, no_bands), (forecast_end, band_end), (sensor_end, _) = fitted
+    assert no_bands is None
+    assert band_end is not None
+    assert profile_end == forecast_end == until - pd.Timedelta(hours=1)
+    assert band_end < until
+    assert sensor_end == sensors.index[719] < sensor_until
 
 
 def test_choose_kind() -> None:

@@ -100,8 +100,14 @@ def test_rolling_bands_use_only_rows_before_each_issue_time() -> None:
         if kind == "predict":
             assert rows.index[-1] < moment  # nothing at or after the issue time
             assert moment.tz_convert(ZONE).hour == 0  # issued at local midnight
-    # retrained weekly, each time on the rows before the retraining
-    trained_at = [moment for kind, moment, _ in log if kind == "train"]
+    # retrained weekly, each time on the rows before the retraining: a training serves the
+    # forecast issued right after it, so its rows end before that issue time
+    trainings = [number for number, (kind, _, _) in enumerate(log) if kind == "train"]
+    for number in trainings:
+        next_kind, issue, _ = log[number + 1]
+        assert next_kind == "predict"
+        assert log[number][1] < issue
+    trained_at = [log[number + 1][1] for number in trainings]
     assert len(trained_at) == 4
     gaps = [later - earlier for earlier, later in itertools.pairwise(trained_at)]
     week = pd.Timedelta(days=7)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 import sys
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ import pytest
 
 from bench import forecast as bench_forecast
 from bench.datasets import hourly_from_minutes
-from custom_components.foresight.ml.forecast import ForecastSettings
+from custom_components.foresight.ml.forecast import Forecast, Forecaster, ForecastSettings
 from custom_components.foresight.ml.forecast.engines import create_engine, sklearn_available
 from custom_components.foresight.ml.forecast.features import make_layout
 from custom_components.foresight.ml.synthetic import synthetic_home
@@ -123,6 +125,54 @@ def test_protocol_issues_daily_at_local_midnight_and_refits_weekly(tmp_path: Pat
     )
 
 
+def test_protocol_trains_and_predicts_on_rows_before_each_issue_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No look-ahead: every fit and every forecast sees only rows before its issue time."""
+    calls: list[tuple[str, pd.Timestamp, pd.Timestamp | None]] = []  # (call, last row, issue)
+    real_train, real_predict = bench_forecast.train_forecaster, Forecaster.predict
+
+    def train(history: pd.DataFrame, settings: ForecastSettings) -> Forecaster:
+        calls.append(("train", history.index[-1], None))
+        return real_train(history, settings)
+
+    def predict(
+        self: Forecaster, history: pd.DataFrame, issue_time: pd.Timestamp, **kwargs: Any
+    ) -> Forecast:
+        calls.append(("predict", history.index[-1], issue_time))
+        return real_predict(self, history, issue_time, **kwargs)
+
+    monkeypatch.setattr(bench_forecast, "train_forecaster", train)
+    monkeypatch.setattr(Forecaster, "predict", predict)
+    frame = synthetic_home(36, seed=6, gap_fraction=0.0)
+    settings = ForecastSettings(time_zone="Europe/Berlin", engine="numpy")
+    start = (
+        (frame.index[-1] - pd.Timedelta(days=15)).tz_convert("Europe/Berlin").strftime("%Y-%m-%d")
+    )
+    _, summary = bench_forecast.run_protocol(frame, settings, start)
+    predicts = [(last, issue) for call, last, issue in calls if call == "predict"]
+    assert len(predicts) == summary["days"] == 16
+    for last, issue in predicts:
+        assert issue is not None
+        # Before the issue time, and the row just before it (no needless gap either).
+        assert issue - pd.Timedelta(hours=1) <= last < issue
+    # Each fit serves the forecast issued right after it: its rows end before that issue.
+    fits = [
+        (last, calls[number + 1][2])
+        for number, (call, last, _) in enumerate(calls)
+        if call == "train"
+    ]
+    assert len(fits) == summary["refits"] == 3
+    for last, issue in fits:
+        assert issue is not None
+        assert last < issue
+    refit_issues = [issue for _, issue in fits if issue is not None]
+    assert all(
+        later - earlier >= pd.Timedelta(days=bench_forecast.REFIT_DAYS)
+        for earlier, later in itertools.pairwise(refit_issues)
+    )
+
+
 def test_command_line_writes_forecasts_and_prints_summary(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -190,3 +240,18 @@ def test_thread_limit_is_skipped_without_threadpoolctl(monkeypatch: pytest.Monke
         assert isinstance(threads.single_thread("numpy"), nullcontext)
     threads._controller.cache_clear()
     assert not isinstance(threads.single_thread("numpy"), nullcontext)
+
+
+def test_protocol_survives_a_midnight_that_does_not_exist() -> None:
+    """America/Santiago skipped 2024-09-08 00:00 (DST): that day starts at 01:00, 23 hours."""
+    zone = "America/Santiago"
+    frame = synthetic_home(20, start="2024-08-21", seed=3, gap_fraction=0.0)  # UTC index
+    settings = ForecastSettings(time_zone=zone, engine="numpy")
+    result, summary = bench_forecast.run_protocol(frame, settings, "2024-09-07")
+    local = result.index.tz_convert(zone)
+    days = pd.Series(local.date).value_counts().sort_index()
+    skipped = pd.Timestamp("2024-09-08").date()
+    assert days[skipped] == 23
+    assert local[local.date == skipped][0].hour == 1
+    assert (days.drop(skipped) == 24).all()
+    assert summary["days"] == len(days)

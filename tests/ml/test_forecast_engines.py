@@ -167,9 +167,33 @@ def test_sklearn_engine_blends_trees_with_the_ridge(home: pd.DataFrame) -> None:
         weight * trees + (1 - weight) * ridge.predict(matrix[-48:]),
         atol=1e-9,
     )
-    # Each group's part is the same blend of the two models' parts.
+    # Each group's part is the same blend of the two models' parts. The trees' part of a
+    # group: their prediction on the reference row with only that group's columns taken
+    # from the row, less theirs on the reference row, centred on its mean over the training
+    # rows (an even stride of about CENTERING_ROWS of them). The ridge's part is its own.
     explained, alone = engine.explain(matrix[-48:]), ridge.explain(matrix[-48:])
     assert set(explained.contributions) == set(alone.contributions)
+    reference: np.ndarray = engine._reference  # type: ignore[attr-defined]
+    groups: dict[str, tuple[int, ...]] = engine._groups  # type: ignore[attr-defined]
+    columns: list[int] = engine._columns  # type: ignore[attr-defined]
+    tree_predict = engine._trees.predict  # type: ignore[attr-defined]
+
+    def tree_term(rows: np.ndarray, group: str) -> np.ndarray:
+        swapped = np.tile(reference, (len(rows), 1))
+        swapped[:, list(groups[group])] = rows[:, columns][:, list(groups[group])]
+        return np.asarray(tree_predict(swapped) - tree_predict(reference[None, :]))
+
+    training = matrix[:: max(1, len(matrix) // sklearn_boosting.CENTERING_ROWS)]
+    assert len(groups) >= 5
+    for group, part in explained.contributions.items():
+        trees_part = tree_term(matrix[-48:], group) - tree_term(training, group).mean()
+        np.testing.assert_allclose(
+            part,
+            weight * trees_part + (1 - weight) * alone.contributions[group],
+            rtol=1e-9,
+            atol=1e-9,
+            err_msg=group,
+        )
 
 
 def test_sklearn_state_round_trip_keeps_the_blend(home: pd.DataFrame) -> None:

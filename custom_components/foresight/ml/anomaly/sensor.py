@@ -205,13 +205,17 @@ class SensorAnomalyDetector:
     def from_dict(cls, state: dict[str, Any]) -> SensorAnomalyDetector:
         """Restore a detector saved with :meth:`to_dict`.
 
+        Without scikit-learn (a backup restored on Home Assistant OS, which has no wheels for
+        it) the multivariate part is dropped: its forest regrows with scikit-learn, and the
+        per-channel detectors work without it.
+
         Raises:
             ValueError: If the state is not a sensor detector's of this version.
         """
         if state.get("kind") != "sensor" or state.get("version") != STATE_VERSION:
             msg = "not a sensor detector state of a known version"
             raise ValueError(msg)
-        multivariate = state["multivariate"]
+        multivariate = state["multivariate"] if sklearn_available() else None
         detector = cls(
             settings=settings_from_dict(state["settings"]),
             channels={k: ChannelState.from_dict(v) for k, v in state["channels"].items()},
