@@ -2,10 +2,11 @@
 
 Every value a row sees is known at the forecast's issue time: a target hour ``lead`` hours
 after issue uses lags ``shift = 24 * (lead // 24 + 1)`` hours back, which always end before
-the issue time while keeping the same hour of day. Training rows use the day-ahead shift of
-24 hours and an issue time at local 00:00. Only ``last_day_mean`` looks at the issue time
-itself (the 24 hours before it), which for the first hours of the day is more recent than
-the same-hour lags.
+the issue time while keeping the same hour of day. Training rows are day-ahead forecasts
+issued at the local 00:00 that starts their day, with the same rule (a shift of 24 hours,
+48 for the 25th hour of the day daylight saving time ends). Only ``last_day_mean`` looks
+at the issue time itself (the 24 hours before it), which for the first hours of the day is
+more recent than the same-hour lags.
 """
 
 from __future__ import annotations
@@ -362,15 +363,22 @@ def day_ahead_features(
     fills: FillValues,
     settings: ForecastSettings,
 ) -> FloatArray:
-    """Training rows as a day-ahead forecast sees them: every lag at least a day old."""
+    """Rows as the day-ahead forecast issued at the local 00:00 that starts their day sees them.
+
+    The shift follows ``predict``'s rule for the hours since the issue: 24, and 48 for the
+    25th hour of the day daylight saving time ends (a shift of 24 would reach the issue hour).
+    """
+    issues = local_midnights(grid, positions, settings.time_zone)
+    shifts = (DAY_HOURS * ((positions - issues) // DAY_HOURS + 1)).astype(np.int64)
     return build_features(
         grid,
         positions,
-        np.full(len(positions), DAY_HOURS, dtype=np.int64),
+        shifts,
         layout,
         fills,
         time_zone=settings.time_zone,
         country=settings.country,
         subdivision=settings.subdivision,
+        issues=issues,
         location=settings.location,
     )
