@@ -1,18 +1,26 @@
-"""Rows the model learns from see only what is known at their issue time."""
+"""Rows the model learns from and is judged on see only what is known at their issue time."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from custom_components.foresight.ml.forecast import ForecastSettings
+from custom_components.foresight.ml.forecast import (
+    ForecastSettings,
+    forecaster as forecaster_module,
+    train_forecaster,
+)
+from custom_components.foresight.ml.forecast.engines import Engine, Explained, create_engine
 from custom_components.foresight.ml.forecast.features import (
     day_ahead_features,
     fill_values,
     make_layout,
 )
 from custom_components.foresight.ml.forecast.grid import build_grid
+from custom_components.foresight.ml.synthetic import synthetic_home
 
 ZONE = "Europe/Berlin"
 
@@ -53,3 +61,69 @@ def test_training_rows_read_nothing_at_or_after_their_issue_across_daylight_savi
         np.testing.assert_array_equal(
             before[:, kept], after[:, kept], err_msg=f"a row of {date.date()} reads its issue"
         )
+
+
+class _Recording:
+    """An engine that keeps every matrix it is asked to forecast or explain."""
+
+    def __init__(self, engine: Engine, seen: list[np.ndarray]) -> None:
+        self._engine = engine
+        self._seen = seen
+
+    def fit(self, *args: Any, **kwargs: Any) -> None:
+        self._engine.fit(*args, **kwargs)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        self._seen.append(features.copy())
+        return self._engine.predict(features)
+
+    def explain(self, features: np.ndarray) -> Explained:
+        self._seen.append(features.copy())
+        return self._engine.explain(features)
+
+
+def _rows_found(rows: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Whether each row equals (to rounding) some row of ``among``."""
+    close = np.isclose(rows[:, None, :], among[None, :, :], rtol=1e-9, atol=1e-9)
+    return np.asarray(close.all(axis=2).any(axis=1))
+
+
+def test_backtest_forecasts_its_days_from_what_a_served_forecast_sees(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The backtest's forecast of a day uses the features ``predict`` builds at its issue.
+
+    With no weather forecast, ``predict`` carries each sensor's last value before the issue
+    time over the day; a backtest that read the observed values of the day would credit the
+    model with a skill no served forecast has (and calibrate its interval on it). The check
+    of the day before (``recent_check``) sees that day's observed values in both.
+    """
+    backtested: list[np.ndarray] = []
+    monkeypatch.setattr(
+        forecaster_module,
+        "create_engine",
+        lambda name: _Recording(create_engine(name), backtested),
+    )
+    frame = synthetic_home(42, seed=7, gap_fraction=0.0)
+    settings = ForecastSettings(
+        time_zone=ZONE,
+        engine="numpy",
+        feature_columns=("outdoor_temp", "occupancy"),
+        min_skill=float("-inf"),  # always a model, whose inputs are recorded
+    )
+    trained = train_forecaster(frame, settings)
+    assert trained.model is not None
+    backtest_rows = np.concatenate(backtested)
+    local = frame.index.tz_convert(ZONE)
+    issue = local[local.hour == 0][-3]  # a day of the backtest's last fold
+    served: list[np.ndarray] = []
+    trained.model = _Recording(trained.model, served)
+    trained.predict(frame[frame.index < issue], issue, hours=24)
+    checked, forecast = served  # the day before as the check sees it, then the day
+    assert forecast.shape == (24, len(trained.layout.names))
+    assert _rows_found(forecast, backtest_rows).all()
+    assert _rows_found(checked, backtest_rows).all()
+    # The sensors vary within the day: observed values would not have matched.
+    now = trained.layout.names.index("outdoor_temp:now")
+    assert np.unique(forecast[:, now]).size == 1
+    assert np.unique(checked[:, now]).size > 1
