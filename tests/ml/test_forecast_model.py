@@ -72,7 +72,10 @@ def issue_of(home: pd.DataFrame) -> pd.Timestamp:
 def test_model_beats_baselines_on_a_realistic_home(trained: Forecaster) -> None:
     backtest = trained.backtest
     assert not trained.serves_baseline
-    assert backtest.skill > 0.2
+    # Served day-ahead forecasts of these 28 days (refitted weekly, sensors carried from the
+    # issue time) beat the best baseline by 0.116 (numpy) and 0.097 (sklearn); the backtest
+    # finds 0.121 and 0.099. It claimed 0.57 while its days read the observed sensors.
+    assert backtest.skill > 0.05
     assert backtest.best_baseline in BASELINE_NAMES
     assert backtest.model_mae < min(backtest.baseline_mae.values())
     assert backtest.skill == pytest.approx(

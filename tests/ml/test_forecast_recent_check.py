@@ -99,6 +99,12 @@ def test_the_backtest_checks_each_day_on_the_day_before() -> None:
     out = shift_days(np.array([24, 48]), positions, actual, model, baselines)
     np.testing.assert_array_equal(out[:48], model[:48])  # the day after an exact day is kept
     np.testing.assert_array_equal(out[48:], 1.0)  # the day after a miss is the baseline
+    # The check judges the day before as ``checked`` has it (observed sensors, as served),
+    # here exact: the second day's miss no longer moves the third day.
+    kept = shift_days(
+        np.array([24, 48]), positions, actual, model, baselines, checked=np.full(72, 1.0)
+    )
+    np.testing.assert_array_equal(kept, model)
 
 
 @pytest.mark.parametrize("engine_name", ENGINES)

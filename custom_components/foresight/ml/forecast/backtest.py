@@ -5,6 +5,10 @@ history). For each fold the engine is fitted on all hours before the fold and fo
 day of the fold as issued at local midnight (day ahead), next to the three naive baselines
 on the same hours, with the day-by-day check of ``recent_check`` as the forecaster serves
 them. The out-of-sample residuals also calibrate the P10-P90 interval.
+
+A forecast day sees each sensor as a forecast served without a weather forecast does: its
+last value before the issue time, carried over the day. The model learns from the observed
+values, and the check of the day before sees them, as in ``Forecaster.predict``.
 """
 
 from __future__ import annotations
@@ -151,6 +155,7 @@ def run_backtest(
         fills = fill_values(grid, origin)
         rows = np.concatenate([train, scored])
         matrix = day_ahead_features(grid, rows, layout, fills, settings)
+        served = day_ahead_features(grid, scored, layout, fills, settings, as_served=True)
         engine = make_engine()
         engine.fit(
             matrix[: train.size],
@@ -159,15 +164,14 @@ def run_backtest(
             age_hours=row_ages(train),
             explainable=False,  # the fold only predicts its days
         )
-        test = matrix[train.size :]
         actual_parts.append(grid.target[scored])
         model_parts.append(
             _checked_forecast(
-                engine, grid, matrix, layout, train=train, scored=scored, days=fold_days
+                engine, grid, matrix, served, layout, train=train, scored=scored, days=fold_days
             )
         )
         week_parts.append(weeks.astype(np.int64))
-        for name, values in baseline_forecasts(test, layout.names).items():
+        for name, values in baseline_forecasts(served, layout.names).items():
             baseline_parts[name].append(values)
     predictions = BacktestPredictions(
         actual=np.concatenate(actual_parts) if actual_parts else np.empty(0),
@@ -185,6 +189,7 @@ def _checked_forecast(
     engine: Engine,
     grid: HourlyGrid,
     matrix: FloatArray,
+    served: FloatArray,
     layout: FeatureLayout,
     *,
     train: IntArray,
@@ -193,18 +198,22 @@ def _checked_forecast(
 ) -> FloatArray:
     """The fold's forecasts with the day-by-day check of ``recent_check``, as served.
 
-    The 24 hours before the fold are training rows: their forecast is in-sample, the only
+    Each day is forecast from ``served`` (sensors as known at its issue time) and checked on
+    the day before as ``matrix`` (observed sensors) has it, like ``Forecaster.predict``. The
+    24 hours before the fold are training rows: their forecast is in-sample, the only
     difference from the served forecasts (which check the model out of sample).
     """
     before = train[train >= days[0] - DAY_HOURS].size
     rows = matrix[train.size - before :]
     positions = np.concatenate([train[train.size - before :], scored])
+    checked = engine.predict(rows)
     predicted = shift_days(
         days,
         positions,
         grid.target[positions],
-        engine.predict(rows),
+        np.concatenate([checked[:before], engine.predict(served)]),
         baseline_forecasts(rows, layout.names),
+        checked=checked,
     )
     return predicted[before:]
 

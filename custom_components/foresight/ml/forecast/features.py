@@ -2,10 +2,11 @@
 
 Every value a row sees is known at the forecast's issue time: a target hour ``lead`` hours
 after issue uses lags ``shift = 24 * (lead // 24 + 1)`` hours back, which always end before
-the issue time while keeping the same hour of day. Training rows use the day-ahead shift of
-24 hours and an issue time at local 00:00. Only ``last_day_mean`` looks at the issue time
-itself (the 24 hours before it), which for the first hours of the day is more recent than
-the same-hour lags.
+the issue time while keeping the same hour of day. Training rows are day-ahead forecasts
+issued at the local 00:00 that starts their day, with the same rule (a shift of 24 hours,
+48 for the 25th hour of the day daylight saving time ends). Only ``last_day_mean`` looks
+at the issue time itself (the 24 hours before it), which for the first hours of the day is
+more recent than the same-hour lags.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from .daylight import darkness
-from .grid import HourlyGrid
+from .grid import HourlyGrid, carry_forward
 from .local_calendar import calendar_columns
 
 if TYPE_CHECKING:
@@ -299,12 +300,13 @@ def build_features(
     subdivision: str | None = None,
     issues: IntArray | None = None,
     location: tuple[float, float] | None = None,
+    carry_exogenous: bool = False,
 ) -> FloatArray:
     """Feature matrix (rows = positions, columns = ``layout.names``) without NaN.
 
     Args:
         grid: Hourly grid; exogenous values at the target hours must already hold what is
-            known at issue time (forecast or last known value).
+            known at issue time (forecast or last known value), unless ``carry_exogenous``.
         positions: Grid positions of the target hours.
         shifts: Lag shift per row (a multiple of 24 that ends before the issue time).
         layout: Which groups and columns to build.
@@ -317,6 +319,10 @@ def build_features(
             i.e. a day-ahead forecast issued at local 00:00.
         location: The home's latitude and longitude (degrees), needed when the layout has
             the ``darkness`` column.
+        carry_exogenous: Read each sensor's current value (``:now``) as its last known
+            value before the row's issue time instead of the grid's value at the target
+            hour: a grid of observed values then gives what a forecast without a weather
+            forecast sees.
 
     Returns:
         The feature matrix.
@@ -348,7 +354,11 @@ def build_features(
     for name in layout.exogenous:
         window = _Window(grid.features[name])
         fill = fills.features.get(name, 0.0)
-        now = _first_known(window.take(positions), default=fill)
+        if carry_exogenous:
+            current = _Window(carry_forward(grid.features[name])).take(issues - 1)
+        else:
+            current = window.take(positions)
+        now = _first_known(current, default=fill)
         mean_24h = _first_known(window.mean_ending_at(positions - shifts, DAY_HOURS), default=fill)
         columns[f"{name}:now"] = now
         columns[f"{name}:mean_24h"] = mean_24h
@@ -361,16 +371,29 @@ def day_ahead_features(
     layout: FeatureLayout,
     fills: FillValues,
     settings: ForecastSettings,
+    *,
+    as_served: bool = False,
 ) -> FloatArray:
-    """Training rows as a day-ahead forecast sees them: every lag at least a day old."""
+    """Rows as the day-ahead forecast issued at the local 00:00 that starts their day sees them.
+
+    The shift follows ``predict``'s rule for the hours since the issue: 24, and 48 for the
+    25th hour of the day daylight saving time ends (a shift of 24 would reach the issue hour).
+    Training rows learn from each sensor's observed value at the target hour; ``as_served``
+    gives them instead its last known value before the issue time, as a forecast served
+    without a weather forecast sees it (the backtest's scored rows).
+    """
+    issues = local_midnights(grid, positions, settings.time_zone)
+    shifts = (DAY_HOURS * ((positions - issues) // DAY_HOURS + 1)).astype(np.int64)
     return build_features(
         grid,
         positions,
-        np.full(len(positions), DAY_HOURS, dtype=np.int64),
+        shifts,
         layout,
         fills,
         time_zone=settings.time_zone,
         country=settings.country,
         subdivision=settings.subdivision,
+        issues=issues,
         location=settings.location,
+        carry_exogenous=as_served,
     )

@@ -22,7 +22,7 @@ from .features import (
     make_layout,
 )
 from .forecast import Forecast
-from .grid import HOUR, HourlyGrid, build_grid, to_utc_hour
+from .grid import HOUR, HourlyGrid, build_grid, carry_forward, to_utc_hour
 from .intervals import IntervalCalibration, calibrate
 from .recent_check import recent_shift, shift_explained
 from .settings import MAX_HORIZON_HOURS, ForecastSettings
@@ -189,18 +189,8 @@ def _forecast_grid(
             forecast_values = future.to_numpy(dtype=float)[ahead]
             usable = np.isfinite(forecast_values)
             values[slots[ahead][usable]] = forecast_values[usable]
-        features[name] = _carry_forward(values)
+        features[name] = carry_forward(values)
     return HourlyGrid(index=index, target=target, features=features)
-
-
-def _carry_forward(values: np.ndarray) -> np.ndarray:
-    """Replace each NaN by the last finite value before it (leading NaNs stay)."""
-    last = np.where(np.isfinite(values), np.arange(len(values)), -1)
-    np.maximum.accumulate(last, out=last)
-    out = np.full(len(values), np.nan)
-    seen = last >= 0
-    out[seen] = values[last[seen]]
-    return out
 
 
 def train_forecaster(frame: pd.DataFrame, settings: ForecastSettings) -> Forecaster:

@@ -129,3 +129,13 @@ def mean_per_slot(slots: npt.NDArray[np.int64], values: FloatArray, size: int) -
     out = np.full(size, np.nan)
     np.divide(sums, counts, out=out, where=counts > 0)
     return out
+
+
+def carry_forward(values: FloatArray) -> FloatArray:
+    """Replace each NaN by the last finite value before it (leading NaNs stay)."""
+    last = np.where(np.isfinite(values), np.arange(len(values)), -1)
+    np.maximum.accumulate(last, out=last)
+    out = np.full(len(values), np.nan)
+    seen = last >= 0
+    out[seen] = values[last[seen]]
+    return out

@@ -119,6 +119,8 @@ def shift_days(
     actual: FloatArray,
     model: FloatArray,
     baselines: dict[str, FloatArray],
+    *,
+    checked: FloatArray | None = None,
 ) -> FloatArray:
     """The backtest's version: each day's forecast shifted by the check of the 24 hours before.
 
@@ -129,17 +131,20 @@ def shift_days(
         actual: Observed value per row.
         model: The model's forecast per row.
         baselines: Each naive baseline's forecast per row.
+        checked: The model's forecast per row as the check judges it, when it differs from
+            ``model`` (the served check sees the day before with its observed sensors).
 
     Returns:
         The forecast per row, each day's hours shifted (earlier rows unchanged).
     """
+    judged = model if checked is None else checked
     out = model.copy()
     for start in day_starts:
         last_day = (positions >= start - DAY_HOURS) & (positions < start)
         today = (positions >= start) & (positions < start + DAY_HOURS)
         shift = recent_shift(
             actual[last_day],
-            model[last_day],
+            judged[last_day],
             {name: values[last_day] for name, values in baselines.items()},
         )
         out[today] = shift_forecast(model[today], baselines[shift.baseline][today], shift)
