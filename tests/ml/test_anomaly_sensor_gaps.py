@@ -142,3 +142,13 @@ def test_short_pauses_learn_exactly_as_before() -> None:
     values, seconds = heavy_tailed()
     learnt = {k: float(v).hex() for k, v in asdict(learn_channel(values, seconds, 60.0)).items()}
     assert learnt == BEFORE_HEAVY_TAILED
+
+
+def test_unchanged_readings_across_an_outage_are_two_runs() -> None:
+    # Half an hour at a set point, a day without readings, half an hour more at the same value.
+    history = with_outage(0.0, gap=timedelta(days=1))
+    history.iloc[3 * 720 - 360 : 3 * 720 + 360, 0] = 20.0
+    detector = fit_sensor_detector(history.iloc[: 3 * 720 + 360], SETTINGS)
+    channel = detector.channels["target"]
+    assert channel.thresholds.stuck_seconds == pytest.approx(3 * 1800.0)
+    assert channel.run_start == history.index[3 * 720]

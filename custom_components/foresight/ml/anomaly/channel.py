@@ -31,7 +31,7 @@ JUMP_QUANTILE = 0.9999
 STUCK_FACTOR = 3.0
 STUCK_MIN_STEPS = 20
 GAP_STEPS = 10
-"""A pause longer than this many intervals starts afresh (no jump or recent window across it)."""
+"""A pause longer than this many intervals starts afresh (no jump, run or window across it)."""
 
 
 def window_size(step: timedelta) -> int:
@@ -71,11 +71,15 @@ class ChannelThresholds:
 
 
 def runs_of_equal(values: FloatArray, seconds: FloatArray, step: float) -> FloatArray:
-    """Durations (seconds, plus one interval) of the runs of unchanged readings."""
+    """Durations (seconds, plus one interval) of the runs of unchanged readings.
+
+    A gap ends a run, as online.
+    """
     if values.size == 0:
         return np.zeros(0)
     change = np.ones(values.size, dtype=bool)
     change[1:] = ~np.isclose(values[1:], values[:-1], rtol=1e-12, atol=0.0)
+    change[1:] |= np.diff(seconds) > GAP_STEPS * step
     starts = np.flatnonzero(change)
     ends = np.append(starts[1:] - 1, values.size - 1)
     return np.asarray(seconds[ends] - seconds[starts] + step, dtype=np.float64)

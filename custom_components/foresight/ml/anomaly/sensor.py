@@ -288,7 +288,7 @@ def _prime(
 ) -> None:
     """Start the online state where the history ends (recent window, run of equal values).
 
-    As online, the recent window holds only readings after the history's last gap.
+    As online, the recent window and the run hold only readings after the history's last gap.
     """
     finite = np.flatnonzero(np.isfinite(values))
     if finite.size == 0:
@@ -300,6 +300,10 @@ def _prime(
     state.last_value = float(values[last])
     state.last_time = as_utc(index[last])
     start = last
-    while start > 0 and math.isfinite(values[start - 1]) and values[start - 1] == values[last]:
+    while (
+        start > since_gap[0]
+        and math.isfinite(values[start - 1])
+        and values[start - 1] == values[last]
+    ):
         start -= 1
     state.run_start = as_utc(index[start])
