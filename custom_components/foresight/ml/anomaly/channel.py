@@ -17,6 +17,7 @@ import math
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .robust import MAD_TO_SIGMA, FloatArray, nan_quantile, robust_scale
@@ -30,7 +31,7 @@ JUMP_QUANTILE = 0.9999
 STUCK_FACTOR = 3.0
 STUCK_MIN_STEPS = 20
 GAP_STEPS = 10
-"""A pause longer than this many intervals starts afresh (no jump across a gap)."""
+"""A pause longer than this many intervals starts afresh (no jump, run or window across it)."""
 
 
 def window_size(step: timedelta) -> int:
@@ -70,14 +71,39 @@ class ChannelThresholds:
 
 
 def runs_of_equal(values: FloatArray, seconds: FloatArray, step: float) -> FloatArray:
-    """Durations (seconds, plus one interval) of the runs of unchanged readings."""
+    """Durations (seconds, plus one interval) of the runs of unchanged readings.
+
+    A gap ends a run, as online.
+    """
     if values.size == 0:
         return np.zeros(0)
     change = np.ones(values.size, dtype=bool)
     change[1:] = ~np.isclose(values[1:], values[:-1], rtol=1e-12, atol=0.0)
+    change[1:] |= np.diff(seconds) > GAP_STEPS * step
     starts = np.flatnonzero(change)
     ends = np.append(starts[1:] - 1, values.size - 1)
     return np.asarray(seconds[ends] - seconds[starts] + step, dtype=np.float64)
+
+
+def segments[T: np.generic](
+    values: npt.NDArray[T], seconds: FloatArray, step: float
+) -> list[npt.NDArray[T]]:
+    """The readings split where a pause is longer than ``GAP_STEPS`` intervals."""
+    breaks = np.flatnonzero(np.diff(seconds) > GAP_STEPS * step) + 1
+    return np.split(values, breaks)
+
+
+def deviation_scores(values: FloatArray, window: int, floor: float) -> FloatArray:
+    """Each reading's distance to the median of the readings before it, in MAD units.
+
+    As online, the recent window holds up to ``window`` readings and is used once half full
+    (NaN before). Call it per contiguous stretch: the online window starts afresh after a gap.
+    """
+    series = pd.Series(values)
+    median = series.rolling(window, min_periods=window // 2).median().shift(1)
+    mad = (series - median).abs().rolling(window, min_periods=window // 2).median().shift(1)
+    z = (series - median).abs() / np.maximum(mad * MAD_TO_SIGMA, floor)
+    return np.asarray(z, dtype=np.float64)
 
 
 def learn_channel(values: FloatArray, seconds: FloatArray, step: float) -> ChannelThresholds:
@@ -103,10 +129,9 @@ def learn_channel(values: FloatArray, seconds: FloatArray, step: float) -> Chann
     moving = per_step[per_step > 0]
     deviation_floor = max(robust_scale(moving) if moving.size else 0.0, span_floor)
     window = window_size(timedelta(seconds=step))
-    series = pd.Series(v)
-    median = series.rolling(window, min_periods=window // 2).median().shift(1)
-    mad = (series - median).abs().rolling(window, min_periods=window // 2).median().shift(1)
-    z = ((series - median).abs() / np.maximum(mad * MAD_TO_SIGMA, deviation_floor)).to_numpy()
+    z = np.concatenate(
+        [deviation_scores(part, window, deviation_floor) for part in segments(v, t, step)]
+    )
     deviation_z = max(nan_quantile(z, DEVIATION_QUANTILE), MIN_DEVIATION_Z) if z.size else 6.0
     jump = nan_quantile(per_step, JUMP_QUANTILE) if per_step.size else math.nan
     runs = runs_of_equal(v, t, step)
@@ -175,6 +200,8 @@ class ChannelState:
         t = self.thresholds
         fresh = self.last_time is None or moment - self.last_time > GAP_STEPS * step
         previous = None if fresh else self.last_value
+        if fresh:
+            self.recent.clear()
         evidence: dict[AnomalyKind, float] = {}
         span = max(t.high - t.low, t.scale)
         outside = max(value - t.high, t.low - value, 0.0)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .channel import ChannelEvidence, ChannelState, learn_channel, window_size
+from .channel import ChannelEvidence, ChannelState, learn_channel, segments, window_size
 from .gate import DecisionGate
 from .multivariate import MultivariateModel, fit_multivariate, sklearn_available
 from .periods import Feedback
@@ -273,7 +273,7 @@ def fit_sensor_detector(
         thresholds = learn_channel(values, seconds, step.total_seconds())
         window = min(window_size(step), RECENT_CAP)
         state = ChannelState(thresholds=thresholds, window=window)
-        _prime(state, index, values, window)
+        _prime(state, index, values, window, step)
         channels[name] = state
         standardized.append((values - thresholds.center) / thresholds.scale)
     # The forest needs scikit-learn and at least two sensors; without them the per-channel
@@ -288,16 +288,26 @@ def _prime(
     index: pd.DatetimeIndex,
     values: FloatArray,
     window: int,
+    step: timedelta,
 ) -> None:
-    """Start the online state where the history ends (recent window, run of equal values)."""
+    """Start the online state where the history ends (recent window, run of equal values).
+
+    As online, the recent window and the run hold only readings after the history's last gap.
+    """
     finite = np.flatnonzero(np.isfinite(values))
     if finite.size == 0:
         return
-    state.recent = deque(values[finite[-window:]].tolist())
+    seconds = index.as_unit("ns").asi8[finite] / 1e9
+    since_gap = segments(finite, seconds, step.total_seconds())[-1]
+    state.recent = deque(values[since_gap[-window:]].tolist())
     last = int(finite[-1])
     state.last_value = float(values[last])
     state.last_time = as_utc(index[last])
     start = last
-    while start > 0 and math.isfinite(values[start - 1]) and values[start - 1] == values[last]:
+    while (
+        start > since_gap[0]
+        and math.isfinite(values[start - 1])
+        and values[start - 1] == values[last]
+    ):
         start -= 1
     state.run_start = as_utc(index[start])
