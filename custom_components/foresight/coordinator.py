@@ -300,6 +300,7 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
             watch_horizon_hours=watch_horizon,
             unit=entity_spec(self.hass, settings.target).unit or "",
             temperature_column=temperature_feature(self.hass, settings.features),
+            weather_forecast=settings.weather is not None,
             latitude=self.hass.config.latitude,
             longitude=self.hass.config.longitude,
         )

@@ -54,6 +54,8 @@ class FitSettings:
     unit: str = ""
     # The feature that is an outdoor temperature, for weather-normalised insight.
     temperature_column: str | None = None
+    # Whether a weather entity forecasts that temperature when Foresight forecasts.
+    weather_forecast: bool = False
     # Where the home is (Home Assistant's configuration), for the hours' darkness.
     latitude: float | None = None
     longitude: float | None = None
@@ -77,6 +79,11 @@ class FitSettings:
             feature_columns=self.feature_columns,
             latitude=self.latitude,
             longitude=self.longitude,
+            forecast_columns=(
+                (self.temperature_column,)
+                if self.weather_forecast and self.temperature_column
+                else ()
+            ),
         )
 
     def anomaly_settings(self) -> AnomalySettings:

@@ -127,6 +127,10 @@ async def test_entry_with_calendar_and_weather(hass: HomeAssistant, home: None) 
     await hass.async_block_till_done()
 
     assert entry.runtime_data.training.data.quality.excluded_hours == {"calendar": 24}
+    # The weather forecasts the temperature, so the backtest reads it as observed.
+    forecaster = entry.runtime_data.training.data.forecaster
+    assert forecaster is not None
+    assert forecaster.settings.forecast_columns == (OUTDOOR,)
     inputs = await entry.runtime_data.predictions._async_prediction_inputs(NOW, "kWh")
     assert inputs.future_column == OUTDOOR
     assert len(inputs.future_rows) == 48

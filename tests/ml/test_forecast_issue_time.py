@@ -127,3 +127,49 @@ def test_backtest_forecasts_its_days_from_what_a_served_forecast_sees(
     now = trained.layout.names.index("outdoor_temp:now")
     assert np.unique(forecast[:, now]).size == 1
     assert np.unique(checked[:, now]).size > 1
+
+
+def test_backtest_reads_a_forecast_sensor_as_observed_and_the_others_as_carried(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a weather forecast of the temperature, the backtest sees what ``predict`` sees.
+
+    ``predict`` is given the temperature's forecast for the day (here the observed values, a
+    perfect forecast) and carries the occupancy's last value; the backtest must forecast its
+    days from the same rows, so that its skill and interval are those of served forecasts.
+    """
+    backtested: list[np.ndarray] = []
+    monkeypatch.setattr(
+        forecaster_module,
+        "create_engine",
+        lambda name: _Recording(create_engine(name), backtested),
+    )
+    frame = synthetic_home(42, seed=7, gap_fraction=0.0)
+    settings = ForecastSettings(
+        time_zone=ZONE,
+        engine="numpy",
+        feature_columns=("outdoor_temp", "occupancy"),
+        forecast_columns=("outdoor_temp",),
+        min_skill=float("-inf"),
+    )
+    trained = train_forecaster(frame, settings)
+    assert trained.model is not None
+    backtest_rows = np.concatenate(backtested)
+    local = frame.index.tz_convert(ZONE)
+    issue = local[local.hour == 0][-3]
+    day = frame[(frame.index >= issue) & (frame.index < issue + pd.Timedelta(hours=24))]
+    served: list[np.ndarray] = []
+    trained.model = _Recording(trained.model, served)
+    trained.predict(
+        frame[frame.index < issue], issue, hours=24, future_features=day[["outdoor_temp"]]
+    )
+    forecast = served[-1]
+    assert _rows_found(forecast, backtest_rows).all()
+    names = trained.layout.names
+    assert np.unique(forecast[:, names.index("outdoor_temp:now")]).size > 1
+    assert np.unique(forecast[:, names.index("occupancy:now")]).size == 1
+
+
+def test_forecast_columns_must_be_features() -> None:
+    with pytest.raises(ValueError, match="forecast_columns"):
+        ForecastSettings(time_zone=ZONE, feature_columns=("a",), forecast_columns=("b",))

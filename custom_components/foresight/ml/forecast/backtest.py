@@ -6,9 +6,11 @@ day of the fold as issued at local midnight (day ahead), next to the three naive
 on the same hours, with the day-by-day check of ``recent_check`` as the forecaster serves
 them. The out-of-sample residuals also calibrate the P10-P90 interval.
 
-A forecast day sees each sensor as a forecast served without a weather forecast does: its
-last value before the issue time, carried over the day. The model learns from the observed
-values, and the check of the day before sees them, as in ``Forecaster.predict``.
+A forecast day sees each sensor as a served forecast does: a sensor with a forecast
+(``forecast_columns``, the outdoor temperature from a weather entity) as observed, every
+other one as its last value before the issue time, carried over the day. The model learns
+from the observed values, and the check of the day before sees them, as in
+``Forecaster.predict``.
 """
 
 from __future__ import annotations

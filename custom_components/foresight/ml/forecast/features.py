@@ -300,13 +300,13 @@ def build_features(
     subdivision: str | None = None,
     issues: IntArray | None = None,
     location: tuple[float, float] | None = None,
-    carry_exogenous: bool = False,
+    carried: frozenset[str] = frozenset(),
 ) -> FloatArray:
     """Feature matrix (rows = positions, columns = ``layout.names``) without NaN.
 
     Args:
         grid: Hourly grid; exogenous values at the target hours must already hold what is
-            known at issue time (forecast or last known value), unless ``carry_exogenous``.
+            known at issue time (forecast or last known value), except ``carried`` ones.
         positions: Grid positions of the target hours.
         shifts: Lag shift per row (a multiple of 24 that ends before the issue time).
         layout: Which groups and columns to build.
@@ -319,10 +319,9 @@ def build_features(
             i.e. a day-ahead forecast issued at local 00:00.
         location: The home's latitude and longitude (degrees), needed when the layout has
             the ``darkness`` column.
-        carry_exogenous: Read each sensor's current value (``:now``) as its last known
-            value before the row's issue time instead of the grid's value at the target
-            hour: a grid of observed values then gives what a forecast without a weather
-            forecast sees.
+        carried: Sensors whose current value (``:now``) is read as their last known value
+            before the row's issue time instead of the grid's value at the target hour: on a
+            grid of observed values, what a forecast sees of a sensor it has no forecast of.
 
     Returns:
         The feature matrix.
@@ -354,7 +353,7 @@ def build_features(
     for name in layout.exogenous:
         window = _Window(grid.features[name])
         fill = fills.features.get(name, 0.0)
-        if carry_exogenous:
+        if name in carried:
             current = _Window(carry_forward(grid.features[name])).take(issues - 1)
         else:
             current = window.take(positions)
@@ -379,8 +378,8 @@ def day_ahead_features(
     The shift follows ``predict``'s rule for the hours since the issue: 24, and 48 for the
     25th hour of the day daylight saving time ends (a shift of 24 would reach the issue hour).
     Training rows learn from each sensor's observed value at the target hour; ``as_served``
-    gives them instead its last known value before the issue time, as a forecast served
-    without a weather forecast sees it (the backtest's scored rows).
+    gives them instead what a served forecast sees (the backtest's scored rows): the last
+    value before the issue time of each sensor without a forecast (``forecast_columns``).
     """
     issues = local_midnights(grid, positions, settings.time_zone)
     shifts = (DAY_HOURS * ((positions - issues) // DAY_HOURS + 1)).astype(np.int64)
@@ -395,5 +394,7 @@ def day_ahead_features(
         subdivision=settings.subdivision,
         issues=issues,
         location=settings.location,
-        carry_exogenous=as_served,
+        carried=frozenset(layout.exogenous) - set(settings.forecast_columns)
+        if as_served
+        else frozenset(),
     )

@@ -201,6 +201,7 @@ def _from_payload(payload: bytes) -> Forecaster:
     blob = None if blob_array is None else blob_array.tobytes()
     settings_fields = dict(meta["settings"])
     settings_fields["feature_columns"] = tuple(settings_fields["feature_columns"])
+    settings_fields["forecast_columns"] = tuple(settings_fields.get("forecast_columns", ()))
     layout = FeatureLayout(
         groups=tuple((str(group), tuple(columns)) for group, columns in meta["groups"]),
         exogenous=tuple(meta["exogenous"]),

@@ -34,6 +34,9 @@ class ForecastSettings:
         latitude: The home's latitude in degrees (north positive), or None when unknown.
         longitude: The home's longitude in degrees (east positive), or None when unknown.
             With both, the season features include how dark each hour is.
+        forecast_columns: Feature columns whose forecast is given when forecasting (the
+            outdoor temperature, from a weather entity). The backtest reads them as observed
+            (a good forecast) and every other sensor as its last value at the issue time.
     """
 
     time_zone: str
@@ -48,6 +51,7 @@ class ForecastSettings:
     season_min_days: int = 300
     latitude: float | None = None
     longitude: float | None = None
+    forecast_columns: tuple[str, ...] = ()
 
     @property
     def location(self) -> tuple[float, float] | None:
@@ -79,6 +83,9 @@ class ForecastSettings:
             raise ValueError(msg)
         if self.longitude is not None and not -180.0 <= self.longitude <= 180.0:
             msg = f"longitude must be -180..180, got {self.longitude}"
+            raise ValueError(msg)
+        if not set(self.forecast_columns) <= set(self.feature_columns):
+            msg = "forecast_columns must be feature columns"
             raise ValueError(msg)
         if "target" in self.feature_columns or "excluded" in self.feature_columns:
             msg = "feature_columns must not name the target or excluded columns"
