@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from custom_components.foresight.ml.forecast import (
+    Forecaster,
     ForecastSettings,
     forecaster as forecaster_module,
     train_forecaster,
@@ -88,6 +89,24 @@ def _rows_found(rows: np.ndarray, among: np.ndarray) -> np.ndarray:
     return np.asarray(close.all(axis=2).any(axis=1))
 
 
+def _train_recorded(
+    monkeypatch: pytest.MonkeyPatch, settings: ForecastSettings
+) -> tuple[Forecaster, np.ndarray, pd.DataFrame, pd.Timestamp]:
+    """A forecaster trained on six weeks, the rows its backtest forecast, an issue in it."""
+    backtested: list[np.ndarray] = []
+    monkeypatch.setattr(
+        forecaster_module,
+        "create_engine",
+        lambda name: _Recording(create_engine(name), backtested),
+    )
+    frame = synthetic_home(42, seed=7, gap_fraction=0.0)
+    trained = train_forecaster(frame, settings)
+    assert trained.model is not None
+    local = frame.index.tz_convert(ZONE)
+    issue = local[local.hour == 0][-3]  # a day of the backtest's last fold
+    return trained, np.concatenate(backtested), frame, issue
+
+
 def test_backtest_forecasts_its_days_from_what_a_served_forecast_sees(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -98,24 +117,13 @@ def test_backtest_forecasts_its_days_from_what_a_served_forecast_sees(
     model with a skill no served forecast has (and calibrate its interval on it). The check
     of the day before (``recent_check``) sees that day's observed values in both.
     """
-    backtested: list[np.ndarray] = []
-    monkeypatch.setattr(
-        forecaster_module,
-        "create_engine",
-        lambda name: _Recording(create_engine(name), backtested),
-    )
-    frame = synthetic_home(42, seed=7, gap_fraction=0.0)
     settings = ForecastSettings(
         time_zone=ZONE,
         engine="numpy",
         feature_columns=("outdoor_temp", "occupancy"),
         min_skill=float("-inf"),  # always a model, whose inputs are recorded
     )
-    trained = train_forecaster(frame, settings)
-    assert trained.model is not None
-    backtest_rows = np.concatenate(backtested)
-    local = frame.index.tz_convert(ZONE)
-    issue = local[local.hour == 0][-3]  # a day of the backtest's last fold
+    trained, backtest_rows, frame, issue = _train_recorded(monkeypatch, settings)
     served: list[np.ndarray] = []
     trained.model = _Recording(trained.model, served)
     trained.predict(frame[frame.index < issue], issue, hours=24)
@@ -138,13 +146,6 @@ def test_backtest_reads_a_forecast_sensor_as_observed_and_the_others_as_carried(
     perfect forecast) and carries the occupancy's last value; the backtest must forecast its
     days from the same rows, so that its skill and interval are those of served forecasts.
     """
-    backtested: list[np.ndarray] = []
-    monkeypatch.setattr(
-        forecaster_module,
-        "create_engine",
-        lambda name: _Recording(create_engine(name), backtested),
-    )
-    frame = synthetic_home(42, seed=7, gap_fraction=0.0)
     settings = ForecastSettings(
         time_zone=ZONE,
         engine="numpy",
@@ -152,11 +153,7 @@ def test_backtest_reads_a_forecast_sensor_as_observed_and_the_others_as_carried(
         forecast_columns=("outdoor_temp",),
         min_skill=float("-inf"),
     )
-    trained = train_forecaster(frame, settings)
-    assert trained.model is not None
-    backtest_rows = np.concatenate(backtested)
-    local = frame.index.tz_convert(ZONE)
-    issue = local[local.hour == 0][-3]
+    trained, backtest_rows, frame, issue = _train_recorded(monkeypatch, settings)
     day = frame[(frame.index >= issue) & (frame.index < issue + pd.Timedelta(hours=24))]
     served: list[np.ndarray] = []
     trained.model = _Recording(trained.model, served)
