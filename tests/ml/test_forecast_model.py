@@ -84,7 +84,12 @@ def test_model_beats_baselines_on_a_realistic_home(trained: Forecaster) -> None:
     assert 0.6 <= backtest.coverage <= 0.95
     assert backtest.days_evaluated == 28
     assert backtest.hours_evaluated > 24 * 25
-    assert trained.trained_until == pd.Timestamp(trained.trained_until)
+
+
+def test_trained_until_is_the_end_of_the_last_hour_learnt(
+    trained: Forecaster, home: pd.DataFrame
+) -> None:
+    assert trained.trained_until == home.index[-24 * 7 - 1] + pd.Timedelta(hours=1)
 
 
 def test_too_little_history_raises_with_counts(home: pd.DataFrame) -> None:
