@@ -4,10 +4,19 @@ from datetime import datetime, timedelta
 
 from homeassistant.core import HomeAssistant
 import numpy as np
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.foresight.const import (
+    CONF_CALENDAR_ENTITY,
+    CONF_ENGINE,
+    CONF_FEATURE_ENTITIES,
+    CONF_TARGET_ENTITY,
+    CONF_WEATHER_ENTITY,
+    DOMAIN,
+)
 from custom_components.foresight.ml.synthetic import synthetic_home
 
 from .recorder_data import import_mean_statistics, import_meter_statistics
@@ -70,3 +79,24 @@ async def import_freezer_hours(
         unit="°C",
         unit_class="temperature",
     )
+
+
+async def setup_entry_with_sources(
+    hass: HomeAssistant, *, weather: str, calendar: str
+) -> MockConfigEntry:
+    """Set up an entry for the meter, explained by the outdoor temperature, with both sources."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id=TARGET,
+        data={
+            CONF_TARGET_ENTITY: TARGET,
+            CONF_FEATURE_ENTITIES: [OUTDOOR],
+            CONF_WEATHER_ENTITY: weather,
+            CONF_CALENDAR_ENTITY: calendar,
+        },
+        options={CONF_ENGINE: "numpy"},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

@@ -27,7 +27,7 @@ from custom_components.foresight.const import (
 from custom_components.foresight.prediction import AnomalyView, Snapshot
 
 from .conftest import NOW
-from .home import OUTDOOR, OUTDOOR_ATTRIBUTES, TARGET, seed_home
+from .home import OUTDOOR, OUTDOOR_ATTRIBUTES, TARGET, seed_home, setup_entry_with_sources
 
 INDOOR = "sensor.indoor_temperature"
 
@@ -201,20 +201,7 @@ async def test_gone_calendar_and_weather_get_a_repair_not_a_warning_at_every_tra
 ) -> None:
     assert await async_setup_component(hass, "calendar", {})
     assert await async_setup_component(hass, "weather", {})
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=TARGET,
-        data={
-            CONF_TARGET_ENTITY: TARGET,
-            CONF_FEATURE_ENTITIES: [OUTDOOR],
-            CONF_WEATHER_ENTITY: "weather.gone",
-            CONF_CALENDAR_ENTITY: "calendar.gone",
-        },
-        options={CONF_ENGINE: "numpy"},
-    )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    entry = await setup_entry_with_sources(hass, weather="weather.gone", calendar="calendar.gone")
     await hass.services.async_call(
         DOMAIN, "retrain", {"config_entry_id": entry.entry_id}, blocking=True
     )

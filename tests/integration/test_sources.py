@@ -11,22 +11,13 @@ from homeassistant.const import UnitOfTemperature
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.foresight.const import (
-    CONF_CALENDAR_ENTITY,
-    CONF_ENGINE,
-    CONF_FEATURE_ENTITIES,
-    CONF_TARGET_ENTITY,
-    CONF_WEATHER_ENTITY,
-    DOMAIN,
-)
 from custom_components.foresight.history import HistoryRequest, async_read_history, entity_spec
 from custom_components.foresight.prediction import predict
 from custom_components.foresight.sources import async_calendar_periods
 
 from .conftest import NOW
-from .home import OUTDOOR, TARGET
+from .home import OUTDOOR, TARGET, setup_entry_with_sources
 
 
 class HolidayCalendar(CalendarEntity):
@@ -111,20 +102,9 @@ async def test_entry_with_calendar_and_weather(hass: HomeAssistant, home: None) 
     )
     assert await async_setup_component(hass, "weather", {})
     await hass.data[WEATHERS].async_add_entities([FreezingForecast()])
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        unique_id=TARGET,
-        data={
-            CONF_TARGET_ENTITY: TARGET,
-            CONF_FEATURE_ENTITIES: [OUTDOOR],
-            CONF_WEATHER_ENTITY: "weather.home",
-            CONF_CALENDAR_ENTITY: "calendar.holidays",
-        },
-        options={CONF_ENGINE: "numpy"},
+    entry = await setup_entry_with_sources(
+        hass, weather="weather.home", calendar="calendar.holidays"
     )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
 
     assert entry.runtime_data.training.data.quality.excluded_hours == {"calendar": 24}
     # The weather forecasts the temperature, so the backtest reads it as observed.
