@@ -235,7 +235,7 @@ class TrainingExecutor:
                 self._process = None
             # The pool fails the fit before it reaps the dead process: wait for that, so
             # that nothing of it is left when the error is reported.
-            await self._hass.async_add_executor_job(process.pool.shutdown)
+            await self._hass.async_add_executor_job(process.reap)
             if self.stopping.is_set():
                 raise TrainingStoppedError from err
             raise TrainingProcessError(str(err)) from err
@@ -286,6 +286,9 @@ class _TrainingProcess:
     def __init__(self, pool: ProcessPoolExecutor, pid: int) -> None:
         self.pool = pool
         self.pid = pid
+        # Two shutdowns of one pool at once (a stop while a dead process is reaped) would
+        # both close its result queue: the second with a bad file descriptor.
+        self._shutdown_lock = threading.Lock()
 
     @classmethod
     def start(cls) -> _TrainingProcess:
@@ -305,13 +308,20 @@ class _TrainingProcess:
 
     def end(self) -> None:
         """Let the process exit once idle, and wait for it."""
-        self.pool.shutdown(wait=True)
+        with self._shutdown_lock:
+            self.pool.shutdown(wait=True)
 
     def kill(self) -> None:
         """End the process now, abandoning its fit, and wait until the pool has noticed."""
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGTERM)
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        with self._shutdown_lock:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def reap(self) -> None:
+        """Wait until a pool broken by its process's death has joined that process."""
+        with self._shutdown_lock:
+            self.pool.shutdown(wait=True)
 
 
 def training_executor(hass: HomeAssistant) -> TrainingExecutor:
