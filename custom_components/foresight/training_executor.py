@@ -233,11 +233,11 @@ class TrainingExecutor:
         except BrokenProcessPool as err:
             if self._process is process:
                 self._process = None
+            if self.stopping.is_set():  # the stop ends the pool and waits for it
+                raise TrainingStoppedError from err
             # The pool fails the fit before it reaps the dead process: wait for that, so
             # that nothing of it is left when the error is reported.
             await self._hass.async_add_executor_job(process.reap)
-            if self.stopping.is_set():
-                raise TrainingStoppedError from err
             raise TrainingProcessError(str(err)) from err
 
     async def _async_process(self) -> _TrainingProcess | None:
