@@ -170,18 +170,24 @@ async def test_unavailable_stretch_stays_a_gap(
     assert result.quality.coverage_percent == 50.0
 
 
-async def test_recent_hours_come_from_states_after_the_last_statistic(
+async def _six_hours_of_statistics_then_states(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
+    """Meter statistics for six hours from BASE, then states where they stop (not compiled yet)."""
     await import_meter_statistics(
         hass, METER.entity_id, hours_from(BASE - HOUR, 7), 100.0 + 0.5 * np.arange(7)
     )
-    # States go on where the statistics stop (the recorder has not compiled them yet).
     timeline = [
         (BASE + 6 * HOUR + timedelta(minutes=30 * i), f"{103.0 + 0.4 * i:.1f}", ENERGY_ATTRS)
         for i in range(5)
     ]
     await write_states(hass, freezer, METER.entity_id, timeline)
+
+
+async def test_recent_hours_come_from_states_after_the_last_statistic(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await _six_hours_of_statistics_then_states(hass, freezer)
 
     result = await async_read_history(
         hass, HistoryRequest(target=METER, start=BASE, end=BASE + 8 * HOUR)
@@ -194,14 +200,7 @@ async def test_recent_hours_come_from_states_after_the_last_statistic(
 async def test_without_a_state_the_history_is_in_the_unit_of_the_statistics(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    await import_meter_statistics(
-        hass, METER.entity_id, hours_from(BASE - HOUR, 7), 100.0 + 0.5 * np.arange(7)
-    )
-    timeline = [
-        (BASE + 6 * HOUR + timedelta(minutes=30 * i), f"{103.0 + 0.4 * i:.1f}", ENERGY_ATTRS)
-        for i in range(5)
-    ]
-    await write_states(hass, freezer, METER.entity_id, timeline)
+    await _six_hours_of_statistics_then_states(hass, freezer)
     hass.states.async_remove(METER.entity_id)
 
     # Early in a start-up: no state tells the unit or that the entity is a meter.

@@ -271,15 +271,20 @@ def _anomalous(since_hours: float) -> Snapshot:
     )
 
 
+def _sustained_issue(hass: HomeAssistant, entry: MockConfigEntry) -> tuple[Snapshot, Any]:
+    """An anomaly of eight hours shown and judged: the lasting-anomaly issue it raises."""
+    snapshot = _anomalous(8)
+    entry.runtime_data.predictions.async_set_updated_data(snapshot)
+    repairs.async_update_anomaly_issue(hass, entry, snapshot)
+    return snapshot, _issue(hass, repairs.SUSTAINED, entry)
+
+
 async def test_sustained_anomaly_marked_normal(
     hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator
 ) -> None:
     repairs.async_update_anomaly_issue(hass, init_integration, _anomalous(2))
     assert _issue(hass, repairs.SUSTAINED, init_integration) is None
-    snapshot = _anomalous(8)
-    init_integration.runtime_data.predictions.async_set_updated_data(snapshot)
-    repairs.async_update_anomaly_issue(hass, init_integration, snapshot)
-    issue = _issue(hass, repairs.SUSTAINED, init_integration)
+    _, issue = _sustained_issue(hass, init_integration)
     assert issue is not None
     assert issue.translation_placeholders["explanation"] == "Base load +0.45 kWh since 16:00."
 
@@ -294,10 +299,7 @@ async def test_sustained_anomaly_marked_normal(
 async def test_sustained_anomaly_keep_watching_is_not_asked_again(
     hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator
 ) -> None:
-    snapshot = _anomalous(8)
-    init_integration.runtime_data.predictions.async_set_updated_data(snapshot)
-    repairs.async_update_anomaly_issue(hass, init_integration, snapshot)
-    issue = _issue(hass, repairs.SUSTAINED, init_integration)
+    snapshot, issue = _sustained_issue(hass, init_integration)
     result = await _fix(hass, hass_client, issue, {"next_step_id": "keep_watching"})
     assert result["type"] == "create_entry"
     repairs.async_update_anomaly_issue(hass, init_integration, snapshot)
@@ -310,10 +312,7 @@ async def test_sustained_anomaly_keep_watching_is_not_asked_again(
 async def test_keep_watching_is_remembered_across_a_reload(
     hass: HomeAssistant, init_integration: MockConfigEntry, hass_client: ClientSessionGenerator
 ) -> None:
-    snapshot = _anomalous(8)
-    init_integration.runtime_data.predictions.async_set_updated_data(snapshot)
-    repairs.async_update_anomaly_issue(hass, init_integration, snapshot)
-    issue = _issue(hass, repairs.SUSTAINED, init_integration)
+    snapshot, issue = _sustained_issue(hass, init_integration)
     await _fix(hass, hass_client, issue, {"next_step_id": "keep_watching"})
     # A training saves new models; the user's answer is not theirs to drop.
     await hass.services.async_call(
