@@ -158,12 +158,21 @@ async def async_read_history(hass: HomeAssistant, request: HistoryRequest) -> Hi
     Raises:
         HistoryReadTimeoutError: The recorder did not answer within ``READ_TIMEOUT``.
     """
+    raw = await async_recorder_read(hass, _read_recorder, hass, request)
+    return await hass.async_add_executor_job(_normalise, request, raw)
+
+
+async def async_recorder_read[T](hass: HomeAssistant, read: Callable[..., T], *args: Any) -> T:
+    """Run ``read`` in the recorder's executor, giving up after ``READ_TIMEOUT``.
+
+    Raises:
+        HistoryReadTimeoutError: The recorder did not answer in time.
+    """
     try:
         async with asyncio.timeout(READ_TIMEOUT.total_seconds()):
-            raw = await get_instance(hass).async_add_executor_job(_read_recorder, hass, request)
+            return await get_instance(hass).async_add_executor_job(read, *args)
     except TimeoutError as err:
         raise HistoryReadTimeoutError from err
-    return await hass.async_add_executor_job(_normalise, request, raw)
 
 
 def _read_recorder(hass: HomeAssistant, request: HistoryRequest) -> dict[str, _RawHistory]:

@@ -5,16 +5,14 @@ as they came. States are kept by the recorder for ten days by default, so this r
 is left; training falls back to the hourly history where it is too little.
 """
 
-import asyncio
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from homeassistant.components.recorder.history import get_significant_states
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers.recorder import get_instance
 import numpy as np
 
-from .history import READ_TIMEOUT, EntitySpec, HistoryReadTimeoutError, states_as_numbers
+from .history import EntitySpec, async_recorder_read, states_as_numbers
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,13 +36,9 @@ async def async_read_samples(
         HistoryReadTimeoutError: The recorder did not answer within ``READ_TIMEOUT``.
     """
     specs = (target, *features)
-    try:
-        async with asyncio.timeout(READ_TIMEOUT.total_seconds()):
-            states = await get_instance(hass).async_add_executor_job(
-                _read_states, hass, [spec.entity_id for spec in specs], start, end
-            )
-    except TimeoutError as err:
-        raise HistoryReadTimeoutError from err
+    states = await async_recorder_read(
+        hass, _read_states, hass, [spec.entity_id for spec in specs], start, end
+    )
     return await hass.async_add_executor_job(_as_frame, specs, states)
 
 

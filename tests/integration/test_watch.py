@@ -409,7 +409,6 @@ async def test_a_reading_read_that_hangs_fails_the_update(
 
     try:
         with (
-            patch.object(samples, "READ_TIMEOUT", timedelta(seconds=0.2)),
             patch.object(history, "READ_TIMEOUT", timedelta(seconds=0.2)),
             patch.object(samples, "_read_states", side_effect=stuck),
         ):
