@@ -12,12 +12,12 @@ prepared by :mod:`bench.panel_data` (``DIR/manifest.json`` and one hourly CSV pe
 
 Protocol (fixed before any panel result was seen; see docs/benchmarks/panel.md):
 
-* each house's last 365 local days are its test year (:func:`test_start`); every earlier row
-  is history;
+* each house's test period is its last 365 local days, or what follows its first year where it
+  has less (:mod:`bench.panel_data` decides, at least 180 days); every earlier row is history;
 * forecast: ``python -m bench.forecast --csv HOUSE --engine E --time-zone Z --country C
   [--latitude --longitude] --test-start D --out OUT`` for each engine (guard on);
 * anomaly: the reported household year's procedure (``bench.anomaly_data``: the same
-  injection, seed 5, one event every 5 days, sensitivity medium) with the house's test year
+  injection, seed 5, one event every 5 days, sensitivity medium) with the house's test period
   online;
 * panel figures: the median of the houses' skills and the pooled skill
   ``1 - sum(MAE x hours) / sum(best baseline MAE x hours)``; events and false alarms summed.
@@ -36,7 +36,6 @@ import sys
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from bench.anomaly_data import (
     ENERGY_SPACING,
@@ -48,7 +47,6 @@ from bench.anomaly_data import (
 )
 
 WORK_DIR = OUT_DIR / "panel"
-TEST_DAYS = 365
 TARGETS = {"numpy": 0.08, "sklearn": 0.12}
 """Skill each engine must reach on real household data (issue 4)."""
 
@@ -64,6 +62,7 @@ class House:
         country: Country for public holidays.
         latitude: Where the panel's homes are (a region's centre), or None.
         longitude: Same.
+        test_start: First test day (ISO date): a year of history before it.
         source: Where the data came from.
     """
 
@@ -73,6 +72,7 @@ class House:
     country: str
     latitude: float | None
     longitude: float | None
+    test_start: str
     source: str
 
 
@@ -87,17 +87,11 @@ def load_manifest(directory: Path) -> list[House]:
             country=entry["country"],
             latitude=entry.get("latitude"),
             longitude=entry.get("longitude"),
+            test_start=entry["test_start"],
             source=entry["source"],
         )
         for entry in entries
     ]
-
-
-def test_start(csv: Path) -> str:
-    """The first day of the house's last :data:`TEST_DAYS` local days (ISO date)."""
-    stamps = pd.to_datetime(pd.read_csv(csv, usecols=["timestamp"])["timestamp"])
-    last_day = stamps.max().normalize()
-    return (last_day - pd.Timedelta(days=TEST_DAYS - 1)).date().isoformat()
 
 
 def run_forecast(house: House, engine: str, start: str) -> dict[str, Any]:
@@ -223,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     houses = load_manifest(args.houses)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
-    starts = {house.house_id: test_start(house.csv) for house in houses}
+    starts = {house.house_id: house.test_start for house in houses}
     results: dict[str, Any] = {"starts": starts}
     with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
         if args.only != "anomaly":
