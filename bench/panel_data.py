@@ -114,7 +114,7 @@ def hourly_by_house(rdata: Path) -> dict[str, pd.Series]:
     return houses
 
 
-def test_period(series: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+def evaluation_period(series: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """First and last test day, or None when the house has too little data."""
     first_day = series.index.min().normalize()
     last_day = series.index.max().normalize()
@@ -135,7 +135,7 @@ def missing_share(series: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> 
 
 def eligibility(series: pd.Series) -> dict[str, object]:
     """Whether a house may join the panel, and the figures that decide it."""
-    period = test_period(series)
+    period = evaluation_period(series)
     if period is None:
         return {"eligible": False, "reason": "under a year of history plus 180 test days"}
     start, last_day = period
