@@ -113,8 +113,8 @@ def run_forecast(house: House, engine: str, start: str) -> dict[str, Any]:
     return summary | {"command": " ".join(command)}
 
 
-def run_anomaly(house: House, start: str) -> dict[str, Any]:
-    """The reported household year's anomaly procedure on one house's test year."""
+def run_anomaly(house: House, start: str, sensitivity: str = "medium") -> dict[str, Any]:
+    """The reported household year's anomaly procedure on one house's test period."""
     case = _energy_case(
         f"panel_{house.house_id}",
         house.csv,
@@ -125,7 +125,7 @@ def run_anomaly(house: House, start: str) -> dict[str, Any]:
         rng=np.random.default_rng(SEED),
         spacing=ENERGY_SPACING,
     )
-    out, command, _ = run_detector(case, "medium")
+    out, command, _ = run_detector(case, sensitivity)
     scores = score_output(out, case.events, case.grace)
     return {
         "events": scores.events,
@@ -213,6 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--only", choices=["forecast", "anomaly"])
     parser.add_argument("--engine", nargs="+", default=["numpy", "sklearn"])
     parser.add_argument("--jobs", type=int, default=1, help="houses run at once")
+    parser.add_argument("--sensitivity", default="medium", help="anomaly detector sensitivity")
     parser.add_argument("--json", type=Path, help="also write every result to this file")
     args = parser.parse_args(argv)
     houses = load_manifest(args.houses)
@@ -226,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results[engine] = dict(zip([h.house_id for h in houses], done, strict=True))
             _print_forecast(houses, args.engine, results)
         if args.only != "forecast":
-            done = pool.map(lambda h: run_anomaly(h, starts[h.house_id]), houses)
+            done = pool.map(lambda h: run_anomaly(h, starts[h.house_id], args.sensitivity), houses)
             results["anomaly"] = dict(zip([h.house_id for h in houses], done, strict=True))
             _print_anomaly(houses, results["anomaly"])
     if args.json:
