@@ -2,14 +2,14 @@
 
 Usage::
 
-    python -m bench.panel_data [--gravitas-git REPO] [--out bench/data/panel]
+    python -m bench.panel_data [--gravitas-git REPO] [--set panel|holdout] [--out DIR]
 
 Data set: ten real households of the Smart-Grid Smart-City customer trial (Ausgrid, Newcastle
 and Sydney, NSW, Australia; CC BY 3.0 AU, (c) Commonwealth of Australia), half-hourly
 general-supply kWh from February 2012 to March 2014, as shipped in the R package
-``Sayani07/gravitas`` (``data/smart_meter10.RData``, pinned at :data:`GRAVITAS_COMMIT`). It is
+``Sayani07/gravitas`` (``data/smart_meter10.RData``, pinned in :data:`PANEL_SOURCE`). It is
 read from a git snapshot (``--gravitas-git``) or, by default, the pinned raw GitHub URL, and
-cached under the output folder; nothing is committed. Reading ``.RData`` needs ``pyreadr``,
+cached under ``bench/data/panel_raw``; nothing is committed. Reading ``.RData`` needs ``pyreadr``,
 installed on first use into ``bench/data/pylib`` (git-ignored), not into the project.
 
 The readings are in Australian Eastern Standard Time all year (48 half-hours on every date,
@@ -22,10 +22,18 @@ local hours.
 Eligibility (data quality only, see docs/benchmarks/panel.md): at least a year of history
 before the test period and at least :data:`MIN_TEST_DAYS` test days; at most 10 % of hours
 missing in the history's last 365 days and in the test period.
+
+``--set holdout`` prepares a second, disjoint set that is kept for checking future changes of
+the anomaly detector and has not been run: the 50 SGSC customers of
+``inst/extdata/smart_meter_50_tbl.rds`` (gravitas commit :data:`HOLDOUT_SOURCE`, calendar year
+2013 only) less the panel's houses. Each fits on January-June and runs online from
+:data:`HOLDOUT_SPLIT` (too short a history for the forecast protocol); eligible when at most
+10 % of hours are missing in each half.
 """
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import dataclass
 import importlib
 import json
 from pathlib import Path
@@ -37,8 +45,30 @@ import pandas as pd
 
 from bench.datasets import DEFAULT_DATA_DIR
 
-GRAVITAS_COMMIT = "c1430843c5cd9bc547dc0f768cd38b979f4b5f6a"
-RDATA_PATH = "data/smart_meter10.RData"
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One R data file in the gravitas repository.
+
+    Attributes:
+        commit: The pinned commit.
+        path: The file's path in the repository.
+        table: The object's name inside an ``.RData`` file (None for ``.rds``).
+    """
+
+    commit: str
+    path: str
+    table: str | None
+
+
+PANEL_SOURCE = Source(
+    "c1430843c5cd9bc547dc0f768cd38b979f4b5f6a", "data/smart_meter10.RData", "smart_meter10"
+)
+HOLDOUT_SOURCE = Source(
+    "77643a4fd12e535f7d70ce181e38ccfab2ba06e6", "inst/extdata/smart_meter_50_tbl.rds", None
+)
+HOLDOUT_SPLIT = pd.Timestamp("2013-07-01")
+HOLDOUT_END = pd.Timestamp("2014-01-01")
 RAW_URL = "https://raw.githubusercontent.com/Sayani07/gravitas/{commit}/{path}"
 PYLIB = DEFAULT_DATA_DIR / "pylib"
 READER_REQUIREMENTS = ("pyreadr==0.5.8", "narwhals==2.29.0")
@@ -53,21 +83,22 @@ TEST_DAYS = 365
 MIN_TEST_DAYS = 180
 MAX_MISSING = 0.10
 MAX_HOUSES = 12
+MAX_HOLDOUT_HOUSES = 50
 
 
-def read_rdata_bytes(gravitas_git: Path | None, cache: Path) -> Path:
-    """The ``.RData`` file, from the snapshot or the pinned URL, cached."""
-    target = cache / GRAVITAS_COMMIT[:12] / Path(RDATA_PATH).name
+def read_rdata_bytes(source: Source, gravitas_git: Path | None, cache: Path) -> Path:
+    """The R data file, from the snapshot or the pinned URL, cached."""
+    target = cache / source.commit[:12] / Path(source.path).name
     if target.exists():
         return target
     if gravitas_git is not None:
         blob = subprocess.run(  # noqa: S603
-            ["git", "--git-dir", str(gravitas_git), "show", f"{GRAVITAS_COMMIT}:{RDATA_PATH}"],  # noqa: S607
+            ["git", "--git-dir", str(gravitas_git), "show", f"{source.commit}:{source.path}"],  # noqa: S607
             check=True,
             capture_output=True,
         ).stdout
     else:
-        url = RAW_URL.format(commit=GRAVITAS_COMMIT, path=RDATA_PATH)
+        url = RAW_URL.format(commit=source.commit, path=source.path)
         with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310
             blob = response.read()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -97,9 +128,9 @@ def _pyreadr() -> object:
     return importlib.import_module("pyreadr")
 
 
-def hourly_by_house(rdata: Path) -> dict[str, pd.Series]:
+def hourly_by_house(rdata: Path, name: str | None) -> dict[str, pd.Series]:
     """Each house's hourly kWh on naive clock-time hour starts in :data:`HOME_ZONE`."""
-    table = _pyreadr().read_r(str(rdata))["smart_meter10"]  # type: ignore[attr-defined]
+    table = _pyreadr().read_r(str(rdata))[name]  # type: ignore[attr-defined]
     table = table.dropna(subset=["general_supply_kwh"])
     table = table.drop_duplicates(["customer_id", "reading_datetime"])
     standard = pd.DatetimeIndex(table["reading_datetime"]).tz_localize(None)
@@ -150,27 +181,52 @@ def eligibility(series: pd.Series) -> dict[str, object]:
     }
 
 
+def holdout_eligibility(series: pd.Series) -> dict[str, object]:
+    """Whether a house of the held-out set may join it: both halves of 2013 nearly complete."""
+    start = HOLDOUT_SPLIT - pd.DateOffset(months=6)
+    history = missing_share(series, start, HOLDOUT_SPLIT)
+    test = missing_share(series, HOLDOUT_SPLIT, HOLDOUT_END)
+    return {
+        "eligible": history <= MAX_MISSING and test <= MAX_MISSING,
+        "test_start": HOLDOUT_SPLIT.date().isoformat(),
+        "test_days": (HOLDOUT_END - HOLDOUT_SPLIT).days,
+        "missing_history_year": round(history, 4),
+        "missing_test": round(test, 4),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Write one CSV per eligible house and ``manifest.json``; print the eligibility table."""
     parser = argparse.ArgumentParser(description="prepare the household panel")
     parser.add_argument("--gravitas-git", type=Path, help="git snapshot of Sayani07/gravitas")
-    parser.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR / "panel")
+    parser.add_argument("--set", choices=["panel", "holdout"], default="panel", dest="which")
+    parser.add_argument("--out", type=Path, help="default: bench/data/panel[_holdout]")
     args = parser.parse_args(argv)
-    args.out.mkdir(parents=True, exist_ok=True)
-    houses = hourly_by_house(read_rdata_bytes(args.gravitas_git, args.out / "raw"))
+    holdout = args.which == "holdout"
+    out = args.out or DEFAULT_DATA_DIR / ("panel_holdout" if holdout else "panel")
+    out.mkdir(parents=True, exist_ok=True)
+    cache = DEFAULT_DATA_DIR / "panel_raw"
+    source = HOLDOUT_SOURCE if holdout else PANEL_SOURCE
+    houses = hourly_by_house(read_rdata_bytes(source, args.gravitas_git, cache), source.table)
+    if holdout:
+        panel = read_rdata_bytes(PANEL_SOURCE, args.gravitas_git, cache)
+        for customer in hourly_by_house(panel, PANEL_SOURCE.table):
+            houses.pop(customer, None)
+    judge = holdout_eligibility if holdout else eligibility
+    limit = MAX_HOLDOUT_HOUSES if holdout else MAX_HOUSES
     manifest: list[dict[str, object]] = []
     print("| house | first hour | last hour | test from | test days | missing | eligible |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for customer in sorted(houses):
         series = houses[customer]
-        verdict = eligibility(series)
+        verdict = judge(series)
         print(
             f"| sgsc_{customer} | {series.index.min()} | {series.index.max()}"
             f" | {verdict.get('test_start', '-')} | {verdict.get('test_days', '-')}"
             f" | {verdict.get('missing_history_year', '-')} / {verdict.get('missing_test', '-')}"
             f" | {'yes' if verdict['eligible'] else verdict.get('reason', 'no: missing hours')} |"
         )
-        if not verdict["eligible"] or len(manifest) >= MAX_HOUSES:
+        if not verdict["eligible"] or len(manifest) >= limit:
             continue
         name = f"sgsc_{customer}"
         frame = pd.DataFrame(
@@ -179,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "energy_kwh": series.round(4).to_numpy(),
             }
         )
-        frame.to_csv(args.out / f"{name}.csv", index=False)
+        frame.to_csv(out / f"{name}.csv", index=False)
         manifest.append(
             {
                 "id": name,
@@ -189,11 +245,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "latitude": SYDNEY[0],
                 "longitude": SYDNEY[1],
                 "test_start": verdict["test_start"],
-                "source": f"SGSC customer trial via Sayani07/gravitas {GRAVITAS_COMMIT[:12]}",
+                "source": f"SGSC customer trial via Sayani07/gravitas {source.commit[:12]}",
             }
         )
-    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    print(f"{len(manifest)} houses in {args.out / 'manifest.json'}")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    print(f"{len(manifest)} houses in {out / 'manifest.json'}")
     return 0
 
 

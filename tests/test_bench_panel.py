@@ -3,7 +3,12 @@
 import pandas as pd
 
 from bench.panel import anomaly_summary, forecast_summary, pooled_skill
-from bench.panel_data import eligibility, evaluation_period, missing_share
+from bench.panel_data import (
+    eligibility,
+    evaluation_period,
+    holdout_eligibility,
+    missing_share,
+)
 
 
 def _hours(first: str, days: int) -> pd.Series:
@@ -66,3 +71,12 @@ def test_anomaly_summary_sums_events_and_false_alarms() -> None:
     assert summary["recall"] == 0.95
     assert summary["false_alarms_per_week"] == 0.875
     assert summary["houses_meeting_both"] == 1
+
+
+def test_the_held_out_set_needs_both_halves_of_2013() -> None:
+    year = pd.Series(1.0, index=pd.date_range("2013-01-01", "2013-12-31 23:00", freq="h"))
+    verdict = holdout_eligibility(year)
+    assert verdict["eligible"]
+    assert verdict["test_start"] == "2013-07-01"
+    assert not holdout_eligibility(year[year.index < "2013-11-01"])["eligible"]
+    assert not holdout_eligibility(year[year.index >= "2013-02-01"])["eligible"]
