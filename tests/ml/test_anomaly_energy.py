@@ -92,6 +92,19 @@ def test_dropout_to_zero_is_flagged(detector: EnergyAnomalyDetector, data: pd.Da
     assert status.explanation is None or status.explanation.kind is AnomalyKind.DROP
 
 
+def test_an_evening_at_the_usual_base_load_is_not_an_anomaly(
+    detector: EnergyAnomalyDetector, data: pd.DataFrame
+) -> None:
+    # Everyone out for the evening: the home draws what it draws overnight, far under its
+    # usual evening band but not under its usual base. Using less is not worth an alarm.
+    test = data.iloc[8 * 168 : 8 * 168 + 48].copy()
+    base = float(data["target"].iloc[7 * 168 : 8 * 168].rolling(24).min().median())
+    evening = test.index.tz_convert(ZONE).hour.isin(range(17, 23))
+    assert (test.loc[evening, "target"] > 2 * base).all()
+    test.loc[evening, "target"] = base * 1.02
+    assert not any(feed(detector, test))
+
+
 def test_base_load_step_over_days_is_caught(
     detector: EnergyAnomalyDetector, data: pd.DataFrame
 ) -> None:

@@ -355,8 +355,13 @@ class EnergyAnomalyDetector:
         _, hod = self._local(hour)
         z = t.deviation(value - band.p50, hod)
         zc = t.band_deviation(value - band.p50, hod)
+        # Less than usual is news only below what the home always draws (its usual base):
+        # a dropout or something always-on that stopped, not a quiet evening or a day out.
+        low_side = self._below_base(value)
         self._high.update(moment, zc, value, band.p50, CUSUM_LIMIT * t.cusum_high * margin)
-        self._low.update(moment, -zc, value, band.p50, CUSUM_LIMIT * t.cusum_low * margin)
+        self._low.update(
+            moment, -zc if low_side else 0.0, value, band.p50, CUSUM_LIMIT * t.cusum_low * margin
+        )
         below_floor = max(t.floor_value - value, 0.0) / (t.floor_scale * margin)
         statistic = self._persistent_excess(hour, value, band.p50)
         self._persist = max(statistic, 0.0) / (t.persist_high * margin)  # NaN -> 0.0
@@ -372,7 +377,7 @@ class EnergyAnomalyDetector:
             self._persist_sum_evidence = self._persist_sum.value / (t.persist_sum_high * margin)
         evidence = {
             AnomalyKind.SPIKE: max(z, 0.0) / (t.z_high * margin),
-            AnomalyKind.DROP: max(max(-z, 0.0) / (t.z_low * margin), below_floor),
+            AnomalyKind.DROP: max(max(-z, 0.0) / (t.z_low * margin) * low_side, below_floor),
             AnomalyKind.SUSTAINED_HIGH: max(
                 self._high.value / (t.cusum_high * margin),
                 self._persist,
@@ -389,6 +394,11 @@ class EnergyAnomalyDetector:
             evidence[AnomalyKind.BASE_LOAD] = abs(shift) / (limit * margin)
             self._base_shift = current - reference
         return evidence
+
+    def _below_base(self, value: float) -> bool:
+        """Whether a reading lies below the home's usual base load (True before one is known)."""
+        reference = self._base[0]
+        return not math.isfinite(reference) or value < reference
 
     def _sustained_source(self) -> str:
         """Which sustained-high evidence is largest: ``cusum``, ``persist`` or ``persist_sum``."""
