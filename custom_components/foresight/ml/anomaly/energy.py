@@ -377,7 +377,9 @@ class EnergyAnomalyDetector:
             self._persist_sum_evidence = self._persist_sum.value / (t.persist_sum_high * margin)
         evidence = {
             AnomalyKind.SPIKE: max(z, 0.0) / (t.z_high * margin),
-            AnomalyKind.DROP: max(max(-z, 0.0) / (t.z_low * margin) * low_side, below_floor),
+            AnomalyKind.DROP: max(
+                max(-z, 0.0) / (t.z_low * margin) if low_side else 0.0, below_floor
+            ),
             AnomalyKind.SUSTAINED_HIGH: max(
                 self._high.value / (t.cusum_high * margin),
                 self._persist,
