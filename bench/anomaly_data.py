@@ -213,7 +213,7 @@ def household_case(
         name, start, end, label = "household-tuning", TUNING_START, data.test_start, "tuning"
     else:
         name, start, end, label = "household", data.test_start, None, ""
-    return _energy_case(
+    return energy_case(
         name,
         data.csv,
         data.value_col,
@@ -228,7 +228,7 @@ def household_case(
 def hotgym_case(rng: np.random.Generator) -> Case:
     """Hourly gym electricity, the last two months online, an event every 3 days."""
     data = fetch_hotgym(DEFAULT_DATA_DIR)
-    return _energy_case(
+    return energy_case(
         "hotgym",
         data.csv,
         data.value_col,
@@ -240,7 +240,7 @@ def hotgym_case(rng: np.random.Generator) -> Case:
     )
 
 
-def _energy_case(
+def energy_case(
     name: str,
     csv: Path,
     value_col: str,
@@ -252,6 +252,11 @@ def _energy_case(
     spacing: pd.Timedelta = ENERGY_SPACING,
     test_end: str | None = None,
 ) -> Case:
+    """Hourly energy with events injected from ``test_start`` on (to ``test_end``, if given).
+
+    The CSV has naive local ``timestamp`` values in ``time_zone``; the injected copy is written
+    to ``bench/data/anomaly_<name>.csv`` with the rows before ``test_start`` left as they are.
+    """
     raw = pd.read_csv(csv)
     index = pd.DatetimeIndex(pd.to_datetime(raw["timestamp"]))
     index = index.tz_localize(time_zone, ambiguous="NaT", nonexistent="NaT").tz_convert("UTC")

@@ -3,7 +3,7 @@
 Usage::
 
     python -m bench.panel --houses DIR [--only forecast|anomaly] [--engine numpy sklearn]
-        [--jobs N] [--json]
+        [--sensitivity medium] [--jobs N] [--json FILE]
 
 The issue-level figures come from one house (``bench.forecast --dataset household``,
 ``bench.anomaly_data --only household``). This asks whether that house is typical: it runs
@@ -21,6 +21,9 @@ Protocol (fixed before any panel result was seen; see docs/benchmarks/panel.md):
   online;
 * panel figures: the median of the houses' skills and the pooled skill
   ``1 - sum(MAE x hours) / sum(best baseline MAE x hours)``; events and false alarms summed.
+
+The held-out set (``bench.panel_data --set holdout``) has half a year of history per house:
+run it with ``--only anomaly``.
 """
 
 import argparse
@@ -41,7 +44,7 @@ from bench.anomaly_data import (
     ENERGY_SPACING,
     OUT_DIR,
     SEED,
-    _energy_case,
+    energy_case,
     run_detector,
     score_output,
 )
@@ -115,7 +118,7 @@ def run_forecast(house: House, engine: str, start: str) -> dict[str, Any]:
 
 def run_anomaly(house: House, start: str, sensitivity: str = "medium") -> dict[str, Any]:
     """The reported household year's anomaly procedure on one house's test period."""
-    case = _energy_case(
+    case = energy_case(
         f"panel_{house.house_id}",
         house.csv,
         "energy_kwh",

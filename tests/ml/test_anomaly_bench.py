@@ -142,7 +142,7 @@ def test_energy_case_can_end_before_the_reported_year(
     )
     monkeypatch.setattr(anomaly_data, "DEFAULT_DATA_DIR", tmp_path)
     start, end = str(naive[6 * 168].date()), str(naive[10 * 168].date())
-    case = anomaly_data._energy_case(
+    case = anomaly_data.energy_case(
         "tuning",
         csv,
         "kwh",
