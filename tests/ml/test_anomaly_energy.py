@@ -105,6 +105,36 @@ def test_an_evening_at_the_usual_base_load_is_not_an_anomaly(
     assert not any(feed(detector, test))
 
 
+def test_an_evening_under_the_usual_base_load_is_an_anomaly(
+    detector: EnergyAnomalyDetector, data: pd.DataFrame
+) -> None:
+    # The counterpart: under what the home always draws, something always-on has stopped.
+    test = data.iloc[8 * 168 : 8 * 168 + 48].copy()
+    base = float(data["target"].iloc[7 * 168 : 8 * 168].rolling(24).min().median())
+    evening = test.index.tz_convert(ZONE).hour.isin(range(17, 23))
+    test.loc[evening, "target"] = base * 0.9
+    statuses = [detector.update(t, float(v)) for t, v in test["target"].items()]
+    alarms = [s for s in statuses if s.is_anomaly]
+    assert alarms
+    assert alarms[0].explanation is not None
+    assert alarms[0].explanation.kind in {AnomalyKind.DROP, AnomalyKind.SUSTAINED_LOW}
+
+
+def test_a_dropout_is_caught_where_the_usual_base_is_zero() -> None:
+    # Solar panels metered at the grid: the import is 0 every midday, so the usual base is 0
+    # and nothing lies below it. A night-time dropout to 0 must still alarm.
+    data = household(weeks=10)
+    midday = data.index.tz_convert(ZONE).hour.isin(range(11, 15))
+    data.loc[midday, "target"] = 0.0
+    detector = fit_energy_detector(data.iloc[: 8 * 168], SETTINGS)
+    test = data.iloc[8 * 168 : 8 * 168 + 48].copy()
+    night = test.index.tz_convert(ZONE).hour.isin(range(1, 7)) & (test.index < test.index[24])
+    assert (test.loc[night, "target"] > 0.05).all()
+    test.loc[night, "target"] = 0.0
+    flags = feed(detector, test)
+    assert any(flag for flag, at_night in zip(flags, night, strict=True) if at_night)
+
+
 def test_base_load_step_over_days_is_caught(
     detector: EnergyAnomalyDetector, data: pd.DataFrame
 ) -> None:

@@ -398,9 +398,16 @@ class EnergyAnomalyDetector:
         return evidence
 
     def _below_base(self, value: float) -> bool:
-        """Whether a reading lies below the home's usual base load (True before one is known)."""
+        """Whether a reading lies below the home's usual base load (True before one is known).
+
+        A home whose usual base is (nearly) zero, such as one with solar panels metered at the
+        grid, has nothing below it: there a reading counts when it is near zero itself, under
+        the smallest base spread trusted, so a dropout still shows.
+        """
         reference = self._base[0]
-        return not math.isfinite(reference) or value < reference
+        if not math.isfinite(reference):
+            return True
+        return value < max(reference, self.thresholds.base_floor)
 
     def _sustained_source(self) -> str:
         """Which sustained-high evidence is largest: ``cusum``, ``persist`` or ``persist_sum``."""
