@@ -119,7 +119,7 @@ def run_forecast(house: House, engine: str, start: str) -> dict[str, Any]:
 def run_anomaly(house: House, start: str, sensitivity: str = "medium") -> dict[str, Any]:
     """The reported household year's anomaly procedure on one house's test period."""
     case = energy_case(
-        f"panel_{house.house_id}",
+        f"panel_{house.house_id}_{sensitivity}",
         house.csv,
         "energy_kwh",
         time_zone=house.time_zone,
@@ -214,7 +214,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="benchmarks on a panel of real households")
     parser.add_argument("--houses", type=Path, required=True, help="bench.panel_data output")
     parser.add_argument("--only", choices=["forecast", "anomaly"])
-    parser.add_argument("--engine", nargs="+", default=["numpy", "sklearn"])
+    parser.add_argument(
+        "--engine", nargs="+", choices=sorted(TARGETS), default=["numpy", "sklearn"]
+    )
     parser.add_argument("--jobs", type=int, default=1, help="houses run at once")
     parser.add_argument("--sensitivity", default="medium", help="anomaly detector sensitivity")
     parser.add_argument("--json", type=Path, help="also write every result to this file")

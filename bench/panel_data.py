@@ -23,12 +23,13 @@ Eligibility (data quality only, see docs/benchmarks/panel.md): at least a year o
 before the test period and at least :data:`MIN_TEST_DAYS` test days; at most 10 % of hours
 missing in the history's last 365 days and in the test period.
 
-``--set holdout`` prepares a second, disjoint set that is kept for checking future changes of
-the anomaly detector and has not been run: the 50 SGSC customers of
+``--set holdout`` prepares a second, disjoint set that judges changes of the anomaly
+detector made with the panel in view (first used in session 11): the 50 SGSC customers of
 ``inst/extdata/smart_meter_50_tbl.rds`` (gravitas commit :data:`HOLDOUT_SOURCE`, calendar year
 2013 only) less the panel's houses. Each fits on January-June and runs online from
 :data:`HOLDOUT_SPLIT` (too short a history for the forecast protocol); eligible when at most
-10 % of hours are missing in each half.
+10 % of hours are missing in each half. That file labels its half-hours at :25 and :55
+(documented nowhere reachable here); both fall in the hour they are grouped into.
 """
 
 import argparse
