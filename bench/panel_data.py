@@ -131,7 +131,20 @@ def _pyreadr() -> object:
 
 def hourly_by_house(rdata: Path, name: str | None) -> dict[str, pd.Series]:
     """Each house's hourly kWh on naive clock-time hour starts in :data:`HOME_ZONE`."""
-    table = _pyreadr().read_r(str(rdata))[name]  # type: ignore[attr-defined]
+    return hourly_from_readings(_pyreadr().read_r(str(rdata))[name])  # type: ignore[attr-defined]
+
+
+def hourly_from_readings(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """Half-hourly readings in standard time to hourly kWh per house in clock time.
+
+    Args:
+        table: ``customer_id``, ``reading_datetime`` (naive, :data:`SOURCE_ZONE`) and
+            ``general_supply_kwh``.
+
+    Returns:
+        ``customer -> series`` on naive :data:`HOME_ZONE` hour starts; an hour needs both of
+        its half-hours, and the hour repeated when the clocks go back is dropped.
+    """
     table = table.dropna(subset=["general_supply_kwh"])
     table = table.drop_duplicates(["customer_id", "reading_datetime"])
     standard = pd.DatetimeIndex(table["reading_datetime"]).tz_localize(None)

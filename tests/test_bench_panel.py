@@ -7,6 +7,7 @@ from bench.panel_data import (
     eligibility,
     evaluation_period,
     holdout_eligibility,
+    hourly_from_readings,
     missing_share,
 )
 
@@ -80,3 +81,21 @@ def test_the_held_out_set_needs_both_halves_of_2013() -> None:
     assert verdict["test_start"] == "2013-07-01"
     assert not holdout_eligibility(year[year.index < "2013-11-01"])["eligible"]
     assert not holdout_eligibility(year[year.index >= "2013-02-01"])["eligible"]
+
+
+def test_readings_become_clock_time_hours_across_both_clock_changes() -> None:
+    # The source reads standard time (UTC+10) all year. Sydney's clocks go back at 03:00 on
+    # 2013-04-07 (02:00-03:00 happens twice) and forward at 02:00 on 2013-10-06.
+    stamps = [
+        *pd.date_range("2013-04-07 00:00", "2013-04-07 03:30", freq="30min"),
+        *pd.date_range("2013-10-06 00:00", "2013-10-06 04:00", freq="30min"),
+    ]
+    table = pd.DataFrame({"customer_id": 7, "reading_datetime": stamps, "general_supply_kwh": 0.25})
+    hours = hourly_from_readings(table)["7"]
+    # Autumn: 00:00 and 01:00 standard time are 01:00 and 02:00 daylight time; 02:00 standard
+    # time is 02:00 again (the repeated hour: dropped); 03:00 stays 03:00.
+    assert list(hours.loc["2013-04-07"].index.hour) == [1, 3]
+    # Spring: 00:00 and 01:00 stay; 02:00 and 03:00 standard time are 03:00 and 04:00; the
+    # last hour has one half-hour only and is dropped.
+    assert list(hours.loc["2013-10-06"].index.hour) == [0, 1, 3, 4]
+    assert (hours == 0.5).all()
