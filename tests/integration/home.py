@@ -100,3 +100,14 @@ async def setup_entry_with_sources(
     await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
+
+
+async def restart_without_state(
+    hass: HomeAssistant, entry: MockConfigEntry, entity_id: str
+) -> None:
+    """Set the entry up again while ``entity_id`` has no state, as early in a start-up."""
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    hass.states.async_remove(entity_id)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()

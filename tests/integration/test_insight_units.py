@@ -27,7 +27,7 @@ from custom_components.foresight.ml.synthetic import synthetic_home
 from custom_components.foresight.training import FitSettings, Models, fit_models
 
 from .conftest import NOW
-from .home import OUTDOOR
+from .home import OUTDOOR, restart_without_state
 from .recorder_data import import_mean_statistics, import_meter_statistics
 
 DAYS = 35
@@ -155,16 +155,6 @@ async def _named_base_load(
     return entry, shown
 
 
-async def _restart_before_the_meter_reports(
-    hass: HomeAssistant, entry: MockConfigEntry, entity_id: str
-) -> None:
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-    hass.states.async_remove(entity_id)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 def _assert_kept(entity_registry: er.EntityRegistry, shown: Any) -> None:
     registered = entity_registry.async_get(shown.entity_id)
     assert registered is not None
@@ -189,7 +179,7 @@ async def test_a_start_up_retrain_takes_the_unit_the_history_was_read_in(
         return real(*args, **kwargs)
 
     with patch.object(coordinator, "fit_models", recording):
-        await _restart_before_the_meter_reports(hass, entry, "sensor.house_energy_wh")
+        await restart_without_state(hass, entry, "sensor.house_energy_wh")
 
     # No state told the unit; the statistics did.
     assert [settings.unit for settings in seen] == [""]
@@ -217,7 +207,7 @@ async def test_models_of_an_unknown_unit_keep_the_base_load(
         return models
 
     with patch.object(coordinator, "restore_models", without_unit):
-        await _restart_before_the_meter_reports(hass, entry, "sensor.house_energy_wh")
+        await restart_without_state(hass, entry, "sensor.house_energy_wh")
 
     assert entry.runtime_data.training.data.quality.unit is None
     # Whether there is a base load in watts is not known: the user's entity stays.

@@ -17,7 +17,7 @@ from custom_components.foresight import coordinator
 from custom_components.foresight.const import CONF_ENGINE, CONF_TARGET_ENTITY, DOMAIN
 from custom_components.foresight.training import FitSettings
 
-from .home import METER_ATTRIBUTES, OUTDOOR, TARGET
+from .home import METER_ATTRIBUTES, OUTDOOR, TARGET, restart_without_state
 
 DAILY_FORECASTS = ("forecast_today_remaining", "forecast_tomorrow")
 
@@ -47,24 +47,13 @@ async def _customise_daily_forecasts(
     return renamed
 
 
-async def _restart_without_target_state(
-    hass: HomeAssistant, entry: MockConfigEntry, target: str
-) -> None:
-    """Set the entry up again while its target has no state, as early in a start-up."""
-    assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
-    hass.states.async_remove(target)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-
-
 async def test_meter_without_state_at_start_keeps_its_daily_forecasts(
     hass: HomeAssistant, init_integration: MockConfigEntry, entity_registry: er.EntityRegistry
 ) -> None:
     entry = init_integration
     renamed = await _customise_daily_forecasts(entity_registry, entry)
 
-    await _restart_without_target_state(hass, entry, TARGET)
+    await restart_without_state(hass, entry, TARGET)
 
     # The meter's statistics tell what its state does not tell yet.
     assert _daily_forecast_ids(entity_registry, entry) == renamed
@@ -89,7 +78,7 @@ async def test_target_nothing_is_known_of_keeps_its_daily_forecasts_registered(
     get_instance(hass).async_clear_statistics([TARGET])
     await async_wait_recording_done(hass)
 
-    await _restart_without_target_state(hass, entry, TARGET)
+    await restart_without_state(hass, entry, TARGET)
 
     assert _daily_forecast_ids(entity_registry, entry) == renamed
 
@@ -137,7 +126,7 @@ async def test_temperature_retrained_before_it_reports_is_not_taken_for_energy(
 
     seen: list[FitSettings] = []
     with _recording_fits(seen):
-        await _restart_without_target_state(hass, entry, OUTDOOR)
+        await restart_without_state(hass, entry, OUTDOOR)
 
     assert [settings.energy_like for settings in seen] == [False]
     assert entry.runtime_data.training.data.energy_like is False
