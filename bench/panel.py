@@ -97,14 +97,14 @@ def load_manifest(directory: Path) -> list[House]:
     ]
 
 
-def run_forecast(house: House, engine: str, start: str) -> dict[str, Any]:
+def run_forecast(house: House, engine: str) -> dict[str, Any]:
     """``python -m bench.forecast`` on one house; its JSON summary."""
     out = WORK_DIR / f"forecast_{house.house_id}_{engine}.csv"
     command = [
         sys.executable, "-m", "bench.forecast", "--csv", str(house.csv),
         "--timestamp-col", "timestamp", "--value-col", "energy_kwh", "--engine", engine,
         "--time-zone", house.time_zone, "--country", house.country,
-        "--test-start", start, "--out", str(out),
+        "--test-start", house.test_start, "--out", str(out),
     ]  # fmt: skip
     if house.latitude is not None and house.longitude is not None:
         command += ["--latitude", str(house.latitude), "--longitude", str(house.longitude)]
@@ -116,14 +116,14 @@ def run_forecast(house: House, engine: str, start: str) -> dict[str, Any]:
     return summary | {"command": " ".join(command)}
 
 
-def run_anomaly(house: House, start: str, sensitivity: str = "medium") -> dict[str, Any]:
+def run_anomaly(house: House, sensitivity: str = "medium") -> dict[str, Any]:
     """The reported household year's anomaly procedure on one house's test period."""
     case = energy_case(
         f"panel_{house.house_id}_{sensitivity}",
         house.csv,
         "energy_kwh",
         time_zone=house.time_zone,
-        test_start=start,
+        test_start=house.test_start,
         source=house.source,
         rng=np.random.default_rng(SEED),
         spacing=ENERGY_SPACING,
@@ -190,7 +190,7 @@ def _print_forecast(houses: list[House], engines: Sequence[str], results: dict[s
         for engine in engines:
             r = results[engine][house.house_id]
             cells += [f"{r['skill_vs_best_baseline']:.1%}", f"{r['coverage_p10_p90']:.1%}"]
-        print(f"| {house.house_id} | {results['starts'][house.house_id]} | " + " | ".join(cells))
+        print(f"| {house.house_id} | {house.test_start} | " + " | ".join(cells))
     for engine in engines:
         summary = forecast_summary(engine, list(results[engine].values()))
         print(json.dumps(summary))
@@ -223,16 +223,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     houses = load_manifest(args.houses)
     WORK_DIR.mkdir(parents=True, exist_ok=True)
-    starts = {house.house_id: house.test_start for house in houses}
-    results: dict[str, Any] = {"starts": starts}
+    results: dict[str, Any] = {"starts": {house.house_id: house.test_start for house in houses}}
     with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
         if args.only != "anomaly":
             for engine in args.engine:
-                done = pool.map(lambda h, e=engine: run_forecast(h, e, starts[h.house_id]), houses)
+                done = pool.map(lambda h, e=engine: run_forecast(h, e), houses)
                 results[engine] = dict(zip([h.house_id for h in houses], done, strict=True))
             _print_forecast(houses, args.engine, results)
         if args.only != "forecast":
-            done = pool.map(lambda h: run_anomaly(h, starts[h.house_id], args.sensitivity), houses)
+            done = pool.map(lambda h: run_anomaly(h, args.sensitivity), houses)
             results["anomaly"] = dict(zip([h.house_id for h in houses], done, strict=True))
             _print_anomaly(houses, results["anomaly"])
     if args.json:

@@ -92,27 +92,29 @@ def test_dropout_to_zero_is_flagged(detector: EnergyAnomalyDetector, data: pd.Da
     assert status.explanation is None or status.explanation.kind is AnomalyKind.DROP
 
 
+def _evenings_at_base(data: pd.DataFrame, share_of_base: float) -> pd.DataFrame:
+    """Two days after the fit whose evenings draw ``share_of_base`` of the usual base load."""
+    test = data.iloc[8 * 168 : 8 * 168 + 48].copy()
+    base = float(data["target"].iloc[7 * 168 : 8 * 168].rolling(24).min().median())
+    evening = test.index.tz_convert(ZONE).hour.isin(range(17, 23))
+    assert (test.loc[evening, "target"] > 2 * base).all()
+    test.loc[evening, "target"] = base * share_of_base
+    return test
+
+
 def test_an_evening_at_the_usual_base_load_is_not_an_anomaly(
     detector: EnergyAnomalyDetector, data: pd.DataFrame
 ) -> None:
     # Everyone out for the evening: the home draws what it draws overnight, far under its
     # usual evening band but not under its usual base. Using less is not worth an alarm.
-    test = data.iloc[8 * 168 : 8 * 168 + 48].copy()
-    base = float(data["target"].iloc[7 * 168 : 8 * 168].rolling(24).min().median())
-    evening = test.index.tz_convert(ZONE).hour.isin(range(17, 23))
-    assert (test.loc[evening, "target"] > 2 * base).all()
-    test.loc[evening, "target"] = base * 1.02
-    assert not any(feed(detector, test))
+    assert not any(feed(detector, _evenings_at_base(data, 1.02)))
 
 
 def test_an_evening_under_the_usual_base_load_is_an_anomaly(
     detector: EnergyAnomalyDetector, data: pd.DataFrame
 ) -> None:
     # The counterpart: under what the home always draws, something always-on has stopped.
-    test = data.iloc[8 * 168 : 8 * 168 + 48].copy()
-    base = float(data["target"].iloc[7 * 168 : 8 * 168].rolling(24).min().median())
-    evening = test.index.tz_convert(ZONE).hour.isin(range(17, 23))
-    test.loc[evening, "target"] = base * 0.9
+    test = _evenings_at_base(data, 0.9)
     statuses = [detector.update(t, float(v)) for t, v in test["target"].items()]
     alarms = [s for s in statuses if s.is_anomaly]
     assert alarms
