@@ -52,7 +52,14 @@ from .sources import (
     feature_unit,
     temperature_feature,
 )
-from .training import FitSettings, Models, fit_models, models_meta, restore_models
+from .training import (
+    FitSettings,
+    Models,
+    continue_models,
+    fit_models,
+    models_meta,
+    restore_models,
+)
 from .training_executor import COLLECTION_PAUSE, TrainingStoppedError, training_executor
 
 if TYPE_CHECKING:
@@ -252,10 +259,11 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         models.fingerprint = fingerprint
         models.feature_units = feature_units
         repairs.async_update_training_issues(self.hass, self.config_entry, models)
-        if models.forecaster is not None:
-            detector = self.config_entry.runtime_data.detector_lock
-            async with detector:
+        async with self.config_entry.runtime_data.detector_lock:
+            await self.hass.async_add_executor_job(continue_models, models, self.data)
+            if models.forecaster is not None:
                 state, watch = await self.hass.async_add_executor_job(_json_states, models)
+        if models.forecaster is not None:
             await self._store.async_save(
                 SavedState(models.forecaster, state, models_meta(models), watch, models.insight)
             )

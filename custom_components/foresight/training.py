@@ -16,6 +16,7 @@ from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
 from .ml.anomaly import (
     AnomalyDetector,
     AnomalySettings,
+    continue_detector,
     fit_energy_detector,
     fit_sensor_detector,
     restore_detector,
@@ -292,6 +293,23 @@ def _parse(value: Any) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
+
+
+def continue_models(new: Models, previous: Models | None) -> None:
+    """Let a retrain's detector carry on where the one it replaces stood.
+
+    The daily retrain fits a new detector from the history; without this an alarm that was on
+    would switch off at the retrain and the evidence gathered online would be lost. Not
+    across a change of unit: the previous detector's history is in the old one.
+    """
+    if previous is None or new.detector is None or previous.quality.unit != new.quality.unit:
+        return
+    if not continue_detector(new.detector, previous.detector):
+        return
+    scored = previous.last_scored_hour
+    if scored is not None and (new.last_scored_hour is None or scored > new.last_scored_hour):
+        new.last_scored_hour = scored
+    new.last_anomaly = previous.last_anomaly
 
 
 def models_meta(models: Models) -> dict[str, Any]:

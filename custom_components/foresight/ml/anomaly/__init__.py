@@ -32,6 +32,21 @@ from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
 type AnomalyDetector = EnergyAnomalyDetector | SensorAnomalyDetector
 
 
+def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) -> bool:
+    """Carry the online state of ``previous`` over to ``new``, its retrained successor.
+
+    Returns:
+        Whether it was carried over (both detectors of the same kind).
+    """
+    if isinstance(new, EnergyAnomalyDetector) and isinstance(previous, EnergyAnomalyDetector):
+        new.continue_from(previous)
+        return True
+    if isinstance(new, SensorAnomalyDetector) and isinstance(previous, SensorAnomalyDetector):
+        new.continue_from(previous)
+        return True
+    return False
+
+
 def restore_detector(state: dict[str, Any]) -> AnomalyDetector:
     """Rebuild either kind of detector from its ``to_dict()`` state.
 
@@ -61,6 +76,7 @@ __all__ = [
     "RollingExpectations",
     "RollingPlan",
     "SensorAnomalyDetector",
+    "continue_detector",
     "explain_text",
     "fit_energy_detector",
     "fit_sensor_detector",

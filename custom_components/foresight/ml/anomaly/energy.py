@@ -519,6 +519,47 @@ class EnergyAnomalyDetector:
         period = self.feedback.add(start, end, normal=False)
         self._set_learn(_hour_of(period.start), _hour_of(period.end), learn=False)
 
+    def continue_from(self, previous: EnergyAnomalyDetector) -> None:
+        """Take over the online state of the detector this one replaces (a daily retrain).
+
+        A retrain learns new thresholds from the history, but what the previous detector
+        had found online stays true: an alarm that is on stays on (with its start and its
+        accumulated evidence), hours it kept out of learning stay out, its feedback holds,
+        and hours it scored after this one's history are appended.
+        """
+        self.feedback = previous.feedback
+        self._gate.restore(previous._gate.to_dict())
+        self._high = CusumSide.from_dict(previous._high.to_dict())
+        self._low = CusumSide.from_dict(previous._low.to_dict())
+        self._persist_sum = CusumSide.from_dict(previous._persist_sum.to_dict())
+        self._alarm = previous._alarm
+        judged = {
+            hour: (learn, outlier)
+            for hour, learn, outlier in zip(
+                previous._hours, previous._learn, previous._outlier, strict=True
+            )
+        }
+        for position, hour in enumerate(self._hours):
+            if hour in judged:
+                learn, outlier = judged[hour]
+                self._learn[position] = self._learn[position] and learn
+                self._outlier[position] = self._outlier[position] or outlier
+        last = self._hours[-1] if self._hours else None
+        for hour, value, learn, outlier in zip(
+            previous._hours, previous._values, previous._learn, previous._outlier, strict=True
+        ):
+            if last is None or hour > last:
+                self.remember(hour, value, learn=learn, outlier=outlier)
+        last = self._res_hours[-1] if self._res_hours else None
+        for hour, residual, expected in zip(
+            previous._res_hours, previous._res_values, previous._res_expected, strict=True
+        ):
+            if last is None or hour > last:
+                self.remember_residual(hour, residual, expected)
+        for period in self.feedback.normal:
+            self._set_learn(_hour_of(period.start), _hour_of(period.end), learn=True)
+        self._profile_hour = None
+
     def _accept(self, start: datetime, end: datetime) -> None:
         """Take a long-lasting alarm as the new normal (seasons, a new appliance)."""
         self._set_learn(_hour_of(start), _hour_of(end), learn=True)

@@ -2,6 +2,7 @@
 
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 import math
 from typing import Any
@@ -184,6 +185,33 @@ class SensorAnomalyDetector:
             end: End of the span (inclusive).
         """
         self.feedback.add(start, end, normal=False)
+
+    def continue_from(self, previous: SensorAnomalyDetector) -> None:
+        """Take over the online state of the detector this one replaces (a daily retrain).
+
+        The new thresholds apply from now on, but an alarm that is on stays on, feedback
+        holds (a stuck run accepted as normal stays accepted), and each channel keeps the
+        recent readings the previous detector had seen when they are newer than the history.
+        """
+        self.feedback = previous.feedback
+        self._gate.restore(previous._gate.to_dict())
+        self._alarm = previous._alarm
+        if previous._last_moment is not None and (
+            self._last_moment is None or previous._last_moment > self._last_moment
+        ):
+            self._last_moment = previous._last_moment
+        for name, channel in self.channels.items():
+            if (old := previous.channels.get(name)) is None:
+                continue
+            accepted = max(channel.thresholds.stuck_seconds, old.thresholds.stuck_seconds)
+            channel.thresholds = replace(channel.thresholds, stuck_seconds=accepted)
+            newer = channel.last_time is None or (
+                old.last_time is not None and old.last_time >= channel.last_time
+            )
+            if newer:
+                channel.recent = deque(list(old.recent)[-channel.window :])
+                channel.last_value, channel.last_time = old.last_value, old.last_time
+                channel.run_start = old.run_start
 
     # -- persistence -------------------------------------------------------------------------
 
