@@ -296,19 +296,27 @@ def _parse(value: Any) -> datetime | None:
 
 
 def continue_models(new: Models, previous: Models | None) -> None:
-    """Let a retrain's detector carry on where the one it replaces stood.
+    """Let the detector carry on across a retrain (see ``continue_detector``).
 
-    The daily retrain fits a new detector from the history; without this an alarm that was on
-    would switch off at the retrain and the evidence gathered online would be lost. Not
-    across a change of unit: the previous detector's history is in the old one.
+    The detector in use stays unless the history has grown since its fit; a replacement
+    takes over its online state. Without this an alarm that was on switched off at each
+    daily retrain, and a refit learnt the alarms raised since as normal. Not across a change
+    of unit: the previous detector's history is in the old one.
     """
-    if previous is None or new.detector is None or previous.quality.unit != new.quality.unit:
+    if previous is None or new.detector is None or previous.detector is None:
         return
-    if not continue_detector(new.detector, previous.detector):
+    if type(new.detector) is not type(previous.detector):
+        return  # the target changed kind: nothing to carry on
+    if previous.quality.unit != new.quality.unit:
         return
+    detector = continue_detector(new.detector, previous.detector)
     scored = previous.last_scored_hour
-    if scored is not None and (new.last_scored_hour is None or scored > new.last_scored_hour):
+    if detector is previous.detector:
+        # The kept detector goes on from the last hour it judged.
+        new.last_scored_hour = scored or new.last_scored_hour
+    elif scored is not None and (new.last_scored_hour is None or scored > new.last_scored_hour):
         new.last_scored_hour = scored
+    new.detector = detector
     new.last_anomaly = previous.last_anomaly
 
 

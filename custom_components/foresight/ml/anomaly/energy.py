@@ -149,6 +149,8 @@ class EnergyAnomalyDetector:
         self.settings = settings
         self.thresholds = thresholds
         self.feedback = Feedback()
+        # Span of the history the thresholds were learnt from (see continue_detector).
+        self.history_hours = 0.0
         self._zone = settings.zone
         self._gate = DecisionGate(
             on_score=settings.on_score,
@@ -589,6 +591,7 @@ class EnergyAnomalyDetector:
             "settings": settings_to_dict(self.settings),
             "thresholds": asdict(self.thresholds),
             "feedback": self.feedback.to_dict(),
+            "history_hours": self.history_hours,
             "gate": self._gate.to_dict(),
             "high": self._high.to_dict(),
             "low": self._low.to_dict(),
@@ -616,6 +619,7 @@ class EnergyAnomalyDetector:
             settings_from_dict(state["settings"]), EnergyThresholds(**state["thresholds"])
         )
         detector.feedback = Feedback.from_dict(state["feedback"])
+        detector.history_hours = float(state.get("history_hours", 0.0))
         detector._gate.restore(state["gate"])
         detector._high = CusumSide.from_dict(state["high"])
         detector._low = CusumSide.from_dict(state["low"])

@@ -254,6 +254,7 @@ def fit_energy_detector(
         ),
     )
     detector = EnergyAnomalyDetector(settings, thresholds)
+    detector.history_hours = float(hours[-1] - hours[0] + 1)
     # Hours that were already far off stay out of the profile, like online alarms do.
     far_off = (z > thresholds.z_high) | (-z > thresholds.z_low)
     usable = np.isfinite(learnable) & ~far_off

@@ -48,6 +48,8 @@ class SensorAnomalyDetector:
         self.step = step
         self.multivariate = multivariate
         self.feedback = Feedback()
+        # Span of the history the thresholds were learnt from (see continue_detector).
+        self.history_hours = 0.0
         self._gate = DecisionGate(
             on_score=settings.on_score,
             off_score=settings.off_score,
@@ -225,6 +227,7 @@ class SensorAnomalyDetector:
             "channels": {name: ch.to_dict() for name, ch in self.channels.items()},
             "multivariate": self.multivariate.to_dict() if self.multivariate else None,
             "feedback": self.feedback.to_dict(),
+            "history_hours": self.history_hours,
             "gate": self._gate.to_dict(),
             "last_moment": self._last_moment.isoformat() if self._last_moment else None,
         }
@@ -251,6 +254,7 @@ class SensorAnomalyDetector:
             multivariate=MultivariateModel.from_dict(multivariate) if multivariate else None,
         )
         detector.feedback = Feedback.from_dict(state["feedback"])
+        detector.history_hours = float(state.get("history_hours", 0.0))
         detector._gate.restore(state["gate"])
         last = state["last_moment"]
         detector._last_moment = datetime.fromisoformat(last) if last else None
@@ -308,7 +312,9 @@ def fit_sensor_detector(
     # tests still run, so asking for it when it cannot be had is not an error.
     use_forest = settings.use_multivariate is not False and len(names) > 1 and sklearn_available()
     model = fit_multivariate(np.column_stack(standardized)) if use_forest else None
-    return SensorAnomalyDetector(settings, channels, step, model)
+    detector = SensorAnomalyDetector(settings, channels, step, model)
+    detector.history_hours = ((index[-1] - index[0]).total_seconds() + step.total_seconds()) / 3600
+    return detector
 
 
 def _prime(
