@@ -2,7 +2,9 @@
 
 from datetime import datetime, timedelta
 
+from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 import numpy as np
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -35,6 +37,8 @@ OUTDOOR_ATTRIBUTES = {
     "state_class": "measurement",
     "friendly_name": "Outdoor temperature",
 }
+
+ANOMALY = "binary_sensor.house_energy_anomaly"
 
 FREEZER = "sensor.freezer_temperature"
 FREEZER_ATTRIBUTES = {
@@ -111,3 +115,22 @@ async def restart_without_state(
     hass.states.async_remove(entity_id)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
+
+
+async def raise_energy_alarm(
+    hass: HomeAssistant, entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    """Six hours at 6 kWh an hour from now, three times the home's usual peak: an alarm."""
+    start = dt_util.utcnow()
+    reading = float(hass.states.get(TARGET).state)
+    moment = start + timedelta(minutes=15)
+    while moment <= start + timedelta(hours=6):
+        reading += 1.5
+        hass.states.async_set(
+            TARGET, f"{reading:.3f}", METER_ATTRIBUTES, timestamp=moment.timestamp()
+        )
+        moment += timedelta(minutes=15)
+    await async_wait_recording_done(hass)
+    freezer.move_to(start + timedelta(hours=6))
+    await entry.runtime_data.predictions.async_refresh()
+    assert hass.states.get(ANOMALY).state == "on"

@@ -9,17 +9,12 @@ from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.components.recorder.common import (
-    async_wait_recording_done,
-)
 
 from custom_components.foresight import training
 from custom_components.foresight.const import CONF_EXCLUDED_PERIODS, DOMAIN
 
 from .conftest import NOW
-from .home import METER_ATTRIBUTES, TARGET
-
-ANOMALY = "binary_sensor.house_energy_anomaly"
+from .home import ANOMALY, raise_energy_alarm
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, object]) -> dict[str, object]:
@@ -143,19 +138,7 @@ async def test_mark_period_abnormal_is_excluded_from_training(
 async def test_mark_period_normal_clears_an_alarm(
     hass: HomeAssistant, init_integration: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
-    # Six hours at 6 kWh an hour, three times the home's usual peak: an alarm.
-    reading = float(hass.states.get(TARGET).state)
-    moment = NOW + timedelta(minutes=15)
-    while moment <= NOW + timedelta(hours=6):
-        reading += 1.5
-        hass.states.async_set(
-            TARGET, f"{reading:.3f}", METER_ATTRIBUTES, timestamp=moment.timestamp()
-        )
-        moment += timedelta(minutes=15)
-    await async_wait_recording_done(hass)
-    freezer.move_to(NOW + timedelta(hours=6))
-    await init_integration.runtime_data.predictions.async_refresh()
-    assert hass.states.get(ANOMALY).state == "on"
+    await raise_energy_alarm(hass, init_integration, freezer)
     since = init_integration.runtime_data.predictions.data.anomaly.since
 
     await hass.services.async_call(
