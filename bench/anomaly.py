@@ -16,6 +16,13 @@ it, and the forecaster is retrained every ``--refit-days`` on the rows before th
 time (:class:`RollingExpectations`); hours the detector flags are excluded from what it
 learns afterwards. The bands over the last year of the training rows (at most half of them)
 calibrate the thresholds. Nothing a forecast uses lies at or after its issue time.
+
+By default (``--retrain daily``) the detector lives as in Home Assistant: it is fitted on
+the last ``--retrain-days`` days of rows (the integration's training history, 365 days) and
+retrained every day at 03:00 local time on the days before; ``continue_detector`` decides
+whether the retrained detector replaces the one in use (only once the history has grown by
+a week) and hands the online state over. ``--retrain never`` fits once on every row before
+``--train-until``.
 """
 
 import argparse
@@ -33,6 +40,7 @@ from custom_components.foresight.ml.anomaly import (
     AnomalyStatus,
     EnergyAnomalyDetector,
     SensorAnomalyDetector,
+    continue_detector,
     fit_energy_detector,
     fit_sensor_detector,
 )
@@ -46,6 +54,8 @@ from custom_components.foresight.ml.forecast import ForecastSettings, train_fore
 
 HOURLY_SECONDS = 3600.0
 type Trainer = Callable[[pd.DataFrame], BandForecaster]
+RETRAIN_HOUR = 3
+"""Home Assistant retrains at 03:17 local time on the hours before 03:00 (the default)."""
 CALIBRATION_SPAN = pd.Timedelta(days=364)
 """Most training history replayed with forecast bands to learn the thresholds."""
 
@@ -128,6 +138,7 @@ def run(
     forecast: tuple[Trainer, RollingPlan] | None = None,
     *,
     span: bool = False,
+    retrain_days: float | None = None,
 ) -> tuple[pd.DataFrame, RunTimes]:
     """Fit on the rows before ``train_until``, then score every later row online.
 
@@ -141,11 +152,16 @@ def run(
             detector flags are kept out of what the forecaster learns from afterwards.
         span: With ``forecast``, judge against the range between the forecast's and the own
             profile's medians (an hour is off only by how far it lies outside both).
+        retrain_days: Refit every day at 03:00 local on this many days of rows before it,
+            handing the online state over, as Home Assistant's daily retrain does (own
+            profile only); None fits once.
 
     Returns:
         The ``timestamp, score, is_anomaly`` frame and the timings.
     """
     train = frame[frame.index < train_until]
+    if retrain_days:
+        train = train[train.index >= train_until - pd.Timedelta(days=retrain_days)]
     test = frame[frame.index >= train_until]
     started = time.perf_counter()
     rolling: RollingExpectations | None = None
@@ -162,12 +178,19 @@ def run(
     columns = list(frame.columns)
     # What the forecaster may learn from: hours the detector flags are excluded afterwards.
     work = frame[["target"]].assign(excluded=False)
-    first = len(train)
+    first = int((frame.index < train_until).sum())
     statuses: list[AnomalyStatus] = []
     started = time.perf_counter()
+    online = pd.DatetimeIndex(test.index)
+    retrain_at = retrain_times(online, settings.time_zone) if retrain_days else set()
+    refit_seconds = 0.0
     for offset, (moment, row) in enumerate(
         zip(test.index, test.itertuples(index=False), strict=True)
     ):
+        if moment in retrain_at and retrain_days:
+            refit_started = time.perf_counter()
+            detector = refit(frame, moment, detector, settings, kind=kind, days=retrain_days)
+            refit_seconds += time.perf_counter() - refit_started
         values = dict(zip(columns, (float(v) for v in row), strict=True))
         if isinstance(detector, EnergyAnomalyDetector):
             band = None if rolling is None else rolling.band(work, moment)
@@ -177,7 +200,7 @@ def run(
         else:
             status = detector.update(moment, values)
         statuses.append(status)
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - started - refit_seconds  # scoring only
     out = pd.DataFrame(
         {
             "timestamp": [s.timestamp.isoformat() for s in statuses],
@@ -187,6 +210,34 @@ def run(
     )
     rows = len(statuses)
     return out, RunTimes(kind, fit_seconds, rows, 1000 * elapsed / max(rows, 1))
+
+
+def retrain_times(index: pd.DatetimeIndex, time_zone: str) -> set[pd.Timestamp]:
+    """The first row at or after 03:00 local time of each day: when Home Assistant retrains."""
+    local = index.tz_convert(time_zone)
+    days = pd.Series(local.normalize(), index=index)
+    late = pd.Series(local.hour >= RETRAIN_HOUR, index=index)
+    first = days[late.to_numpy()].drop_duplicates()
+    return set(first.index)
+
+
+def refit(
+    frame: pd.DataFrame,
+    moment: pd.Timestamp,
+    previous: EnergyAnomalyDetector | SensorAnomalyDetector,
+    settings: AnomalySettings,
+    *,
+    kind: str,
+    days: float,
+) -> EnergyAnomalyDetector | SensorAnomalyDetector:
+    """What Home Assistant's retrain at ``moment`` goes on with (``continue_detector``)."""
+    history = frame[(frame.index < moment) & (frame.index >= moment - pd.Timedelta(days=days))]
+    fit = fit_energy_detector if kind == "energy" else fit_sensor_detector
+    try:
+        detector = fit(history, settings)
+    except ValueError:
+        return previous  # nothing to learn from: Home Assistant keeps no detector either
+    return continue_detector(detector, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -217,6 +268,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--refit-days", type=float, default=7.0, help="forecaster retraining interval"
     )
+    parser.add_argument(
+        "--retrain",
+        choices=["never", "daily"],
+        default="daily",
+        help="retrain daily at 03:00 local as Home Assistant does (own profile; else fit once)",
+    )
+    parser.add_argument(
+        "--retrain-days", type=float, default=365.0, help="history of each daily refit"
+    )
     args = parser.parse_args(argv)
 
     frame = read_frame(
@@ -237,7 +297,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.expected != "profile":
         forecast = forecast_plan(args.time_zone, args.refit_days)
     kind = choose_kind(frame, args.kind)
-    out, times = run(frame, train_until, settings, kind, forecast, span=args.expected == "both")
+    # Against forecast bands the thresholds are learnt from a replay of the forecaster: fit once.
+    daily = args.retrain == "daily" and forecast is None
+    retrain_days = args.retrain_days if daily else None
+    out, times = run(
+        frame,
+        train_until,
+        settings,
+        kind,
+        forecast,
+        span=args.expected == "both",
+        retrain_days=retrain_days,
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     out.to_csv(args.out, index=False)
     print(

@@ -316,15 +316,21 @@ def household_minutes_case(rng: np.random.Generator) -> Case:
 
 
 def run_detector(
-    case: Case, sensitivity: str, multivariate: str = "auto", expected: str = "profile"
+    case: Case,
+    sensitivity: str,
+    multivariate: str = "auto",
+    expected: str = "profile",
+    retrain: str = "daily",
 ) -> tuple[Path, list[str], str]:
     """Run ``python -m bench.anomaly`` on a case; returns the output, command and log.
 
     ``expected="forecast"`` makes the energy cases judge each hour against the forecast
     engine's day-ahead band (retrained weekly) instead of the own profile, ``"both"``
-    against the range between the two medians.
+    against the range between the two medians. ``retrain="daily"`` refits the detector
+    every day as Home Assistant does (``"never"``: fit once).
     """
-    out = OUT_DIR / f"anomaly_{case.name}.csv"
+    suffix = "" if retrain == "daily" else f"_retrain_{retrain}"
+    out = OUT_DIR / f"anomaly_{case.name}{suffix}.csv"
     command = [
         sys.executable, "-m", "bench.anomaly", "--csv", str(case.csv),
         "--timestamp-col", "timestamp", "--value-col", case.value_col,
@@ -335,6 +341,7 @@ def run_detector(
     ]  # fmt: skip
     if expected != "profile" and not case.feature_cols:
         command += ["--expected", expected]
+    command += ["--retrain", retrain]
     done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
     return out, command, done.stderr.strip()
 
@@ -443,6 +450,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="energy cases: own hour-of-week profile, the forecast engine's bands or both",
     )
     parser.add_argument(
+        "--retrain",
+        choices=["never", "daily"],
+        default="daily",
+        help="refit the detector every day at 03:00 local, as Home Assistant does",
+    )
+    parser.add_argument(
         "--tuning",
         action="store_true",
         help="household: run the tuning year (online 2008-11-26 to 2009-11-25, seed 11)"
@@ -486,7 +499,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if household_year and name != "household":
             continue
         case, seed = _prepare(build, args)
-        out, command, log = run_detector(case, args.sensitivity, args.multivariate, args.expected)
+        out, command, log = run_detector(
+            case, args.sensitivity, args.multivariate, args.expected, args.retrain
+        )
         scores = score_output(out, case.events, case.grace)
         print(f"## {case.name} ({case.source}; injection seed {seed})")
         print(f"command: {' '.join(command)}")

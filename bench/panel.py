@@ -116,7 +116,9 @@ def run_forecast(house: House, engine: str) -> dict[str, Any]:
     return summary | {"command": " ".join(command)}
 
 
-def run_anomaly(house: House, sensitivity: str = "medium") -> dict[str, Any]:
+def run_anomaly(
+    house: House, sensitivity: str = "medium", retrain: str = "daily"
+) -> dict[str, Any]:
     """The reported household year's anomaly procedure on one house's test period."""
     case = energy_case(
         f"panel_{house.house_id}_{sensitivity}",
@@ -128,7 +130,7 @@ def run_anomaly(house: House, sensitivity: str = "medium") -> dict[str, Any]:
         rng=np.random.default_rng(SEED),
         spacing=ENERGY_SPACING,
     )
-    out, command, _ = run_detector(case, sensitivity)
+    out, command, _ = run_detector(case, sensitivity, retrain=retrain)
     scores = score_output(out, case.events, case.grace)
     return {
         "events": scores.events,
@@ -219,6 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=1, help="houses run at once")
     parser.add_argument("--sensitivity", default="medium", help="anomaly detector sensitivity")
+    parser.add_argument(
+        "--retrain",
+        choices=["never", "daily"],
+        default="daily",
+        help="anomaly: refit the detector every day at 03:00 local, as Home Assistant does",
+    )
     parser.add_argument("--json", type=Path, help="also write every result to this file")
     args = parser.parse_args(argv)
     houses = load_manifest(args.houses)
@@ -231,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results[engine] = dict(zip([h.house_id for h in houses], done, strict=True))
             _print_forecast(houses, args.engine, results)
         if args.only != "forecast":
-            done = pool.map(lambda h: run_anomaly(h, args.sensitivity), houses)
+            done = pool.map(lambda h: run_anomaly(h, args.sensitivity, args.retrain), houses)
             results["anomaly"] = dict(zip([h.house_id for h in houses], done, strict=True))
             _print_anomaly(houses, results["anomaly"])
     if args.json:

@@ -96,6 +96,41 @@ def test_detectors_are_fitted_on_rows_before_train_until(
     assert sensor_end == sensors.index[719] < sensor_until
 
 
+def test_daily_retrain_fits_as_home_assistant_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A year of rows at most, a refit at 03:00 local each day on the rows before it."""
+    fitted: list[tuple[pd.Timestamp, pd.Timestamp]] = []  # (first row, last row)
+    real = anomaly.fit_energy_detector
+
+    def fit(frame: pd.DataFrame, *args: Any, **kwargs: Any) -> Any:
+        fitted.append((frame.index[0], frame.index[-1]))
+        return real(frame, *args, **kwargs)
+
+    monkeypatch.setattr(anomaly, "fit_energy_detector", fit)
+    settings = AnomalySettings(time_zone=ZONE)
+    energy = household(weeks=6)
+    until = energy.index[5 * 168]
+    out, _ = anomaly.run(energy, until, settings, "energy", retrain_days=21)
+    assert len(out) == 168
+    first, *refits = fitted
+    assert first == (until - pd.Timedelta(days=21), until - pd.Timedelta(hours=1))
+    assert len(refits) == 7
+    for start, end in refits:
+        moment = end + pd.Timedelta(hours=1)
+        assert moment.tz_convert(ZONE).hour == anomaly.RETRAIN_HOUR
+        assert start == moment - pd.Timedelta(days=21)
+
+
+def test_retrain_times_follow_the_local_clock() -> None:
+    # 2025-03-30: Europe/Berlin skips 02:00-03:00; 03:00 local is 01:00 UTC that day.
+    index = pd.date_range("2025-03-29 00:00", "2025-03-31 23:00", freq="h", tz="UTC")
+    times = sorted(anomaly.retrain_times(index, "Europe/Berlin"))
+    assert [t.isoformat() for t in times] == [
+        "2025-03-29T02:00:00+00:00",
+        "2025-03-30T01:00:00+00:00",
+        "2025-03-31T01:00:00+00:00",
+    ]
+
+
 def test_choose_kind() -> None:
     assert anomaly.choose_kind(household(weeks=1), "auto") == "energy"
     assert anomaly.choose_kind(temperature(hours=0.1), "auto") == "sensor"
