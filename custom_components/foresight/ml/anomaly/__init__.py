@@ -31,18 +31,18 @@ from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
 
 type AnomalyDetector = EnergyAnomalyDetector | SensorAnomalyDetector
 
-REFIT_GROWTH_HOURS = 7 * 24
-"""A retrain replaces the detector once the history has grown by a week since its fit."""
+REFIT_GROWTH = 2.0
+"""A retrain replaces the detector once the history is twice the span it learnt from."""
 
 
 def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) -> AnomalyDetector:
     """The detector to go on with after a retrain fitted ``new`` to replace ``previous``.
 
-    The detector in use is kept unless the new one learnt from at least a week more history
-    (a young history still growing): a refit over the same span would learn the alarms it
-    has raised since as normal (on the benchmark house's year that cost 12 of 73 events,
-    docs/benchmarks/anomaly.md). A replacement takes over the online state (an alarm that
-    is on stays on, feedback, hours kept out of learning).
+    The detector in use is kept unless the new one learnt from a history at least twice as
+    long (a young history still growing): a refit over about the same span learns the alarms
+    raised since as normal (on the benchmark house's year that cost 12 of 73 events,
+    docs/benchmarks/anomaly.md). A replacement takes over the online state (an alarm that is
+    on stays on, feedback, hours kept out of learning).
     """
     if isinstance(new, EnergyAnomalyDetector) and isinstance(previous, EnergyAnomalyDetector):
         return _carry_on(new, previous)
@@ -52,7 +52,7 @@ def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) ->
 
 
 def _carry_on[D: (EnergyAnomalyDetector, SensorAnomalyDetector)](new: D, previous: D) -> D:
-    if previous.history_hours >= new.history_hours - REFIT_GROWTH_HOURS:
+    if new.history_hours < REFIT_GROWTH * previous.history_hours:
         return previous
     new.continue_from(previous)
     return new
