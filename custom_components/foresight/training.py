@@ -298,10 +298,10 @@ def _parse(value: Any) -> datetime | None:
 def continue_models(new: Models, previous: Models | None) -> None:
     """Let the detector carry on across a retrain (see ``continue_detector``).
 
-    The detector in use stays unless the history has grown since its fit; a replacement
-    takes over its online state. Without this an alarm that was on switched off at each
-    daily retrain, and a refit learnt the alarms raised since as normal. Not across a change
-    of unit: the previous detector's history is in the old one.
+    The detector in use stays until the history is twice the span it learnt from; a
+    replacement takes over its online state. Before, an alarm that was on switched off at
+    each daily retrain, and each refit learnt the alarms raised since as normal. Not across
+    a change of unit: the previous detector's history is in the old one.
     """
     if previous is None or new.detector is None or previous.detector is None:
         return

@@ -1,5 +1,6 @@
 """Edges of the executor-side glue and of the sources: saved state and action responses."""
 
+from datetime import datetime
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
@@ -7,7 +8,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.foresight import sources, training
+from custom_components.foresight.ml.anomaly import AnomalySettings, fit_energy_detector
+from custom_components.foresight.ml.quality import DataQuality
 from custom_components.foresight.model_store import SavedState
+from tests.ml.test_anomaly_support import ZONE, household
 
 from .home import OUTDOOR
 
@@ -78,3 +82,25 @@ def test_temperature_feature_needs_a_temperature_sensor(hass: HomeAssistant) -> 
     hass.states.async_set(OUTDOOR, "3", {"device_class": "temperature"})
     assert sources.temperature_feature(hass, ("sensor.presence", OUTDOOR)) == OUTDOOR
     assert sources.feature_unit(hass, "sensor.gone") is None
+
+
+def _models(detector: Any, unit: str, scored: datetime) -> training.Models:
+    quality = DataQuality(0, 0, 0, None, None, {}, source="statistics", unit=unit)
+    return training.Models(quality, detector=detector, last_scored_hour=scored)
+
+
+def test_a_retrain_goes_on_with_the_detector_in_the_same_unit() -> None:
+    house = household(weeks=9)
+    settings = AnomalySettings(time_zone=ZONE)
+    in_use = fit_energy_detector(house.iloc[: 8 * 168], settings)
+    scored = house.index[8 * 168 + 5].to_pydatetime()
+    retrained = fit_energy_detector(house.iloc[: 8 * 168 + 20], settings)
+
+    new = _models(retrained, "kWh", house.index[8 * 168 + 19].to_pydatetime())
+    training.continue_models(new, _models(in_use, "kWh", scored))
+    assert new.detector is in_use
+    assert new.last_scored_hour == scored  # it judges the hours since, not only new ones
+
+    new = _models(retrained, "Wh", house.index[8 * 168 + 19].to_pydatetime())
+    training.continue_models(new, _models(in_use, "kWh", scored))
+    assert new.detector is retrained  # its history is in kWh
