@@ -20,9 +20,9 @@ calibrate the thresholds. Nothing a forecast uses lies at or after its issue tim
 By default (``--retrain daily``) the detector lives as in Home Assistant: it is fitted on
 the last ``--retrain-days`` days of rows (the integration's training history, 365 days) and
 retrained every day at 03:00 local time on the days before; ``continue_detector`` decides
-whether the retrained detector replaces the one in use (only once the history has grown by
-a week) and hands the online state over. ``--retrain never`` fits once on every row before
-``--train-until``.
+whether the retrained detector replaces the one in use (only once the history is twice the
+span it learnt from) and hands the online state over. ``--retrain never`` fits once on
+every row before ``--train-until``.
 """
 
 import argparse
@@ -159,6 +159,9 @@ def run(
     Returns:
         The ``timestamp, score, is_anomaly`` frame and the timings.
     """
+    if retrain_days and forecast is not None:
+        msg = "daily retrains are run with the own profile only"
+        raise ValueError(msg)
     train = frame[frame.index < train_until]
     if retrain_days:
         train = train[train.index >= train_until - pd.Timedelta(days=retrain_days)]
@@ -236,7 +239,7 @@ def refit(
     try:
         detector = fit(history, settings)
     except ValueError:
-        return previous  # nothing to learn from: Home Assistant keeps no detector either
+        return previous  # nothing to learn from in this window: go on with the one in use
     return continue_detector(detector, previous)
 
 

@@ -259,14 +259,15 @@ class TrainingCoordinator(_EntryCoordinator[Models | None]):
         models.fingerprint = fingerprint
         models.feature_units = feature_units
         repairs.async_update_training_issues(self.hass, self.config_entry, models)
+        # Held until the new models are returned: scoring or feedback in between would act
+        # on the models being replaced (the coordinator publishes these without awaiting).
         async with self.config_entry.runtime_data.detector_lock:
             await self.hass.async_add_executor_job(continue_models, models, self.data)
             if models.forecaster is not None:
                 state, watch = await self.hass.async_add_executor_job(_json_states, models)
-        if models.forecaster is not None:
-            await self._store.async_save(
-                SavedState(models.forecaster, state, models_meta(models), watch, models.insight)
-            )
+                await self._store.async_save(
+                    SavedState(models.forecaster, state, models_meta(models), watch, models.insight)
+                )
         return models
 
     async def _async_read_training_history(self, settings: EntrySettings) -> HistoryResult:

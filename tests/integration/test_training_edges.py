@@ -104,3 +104,16 @@ def test_a_retrain_goes_on_with_the_detector_in_the_same_unit() -> None:
     new = _models(retrained, "Wh", house.index[8 * 168 + 19].to_pydatetime())
     training.continue_models(new, _models(in_use, "kWh", scored))
     assert new.detector is retrained  # its history is in kWh
+
+
+def test_a_replacing_detector_scores_from_the_later_of_both_hours() -> None:
+    house = household(weeks=9)
+    settings = AnomalySettings(time_zone=ZONE)
+    young = fit_energy_detector(house.iloc[: 3 * 168], settings)
+    grown = fit_energy_detector(house.iloc[: 8 * 168], settings)
+    fitted_until = house.index[8 * 168 - 1].to_pydatetime()
+    for scored, expected in ((house.index[8 * 168 + 2], None), (house.index[100], fitted_until)):
+        new = _models(grown, "kWh", fitted_until)
+        training.continue_models(new, _models(young, "kWh", scored.to_pydatetime()))
+        assert new.detector is grown
+        assert new.last_scored_hour == (expected or scored.to_pydatetime())

@@ -82,11 +82,31 @@ def test_energy_feedback_is_handed_over(house: pd.DataFrame) -> None:
     old = _running(house, FIRST)
     old.mark_normal(house.index[STEP], house.index[NOW - 1])
     new = fit_energy_detector(house.iloc[:NOW], ENERGY)
-    continue_detector(new, old)
-    assert new.feedback.normal == old.feedback.normal
-    assert not new.is_anomaly
+    marked = list(old._hours)[-30:]
     learnt = dict(zip(new._hours, new._learn, strict=True))
-    assert all(learnt[h] for h in list(old._hours)[-30:])
+    assert not all(learnt[h] for h in marked)  # the fit alone keeps some of them out
+    continue_detector(new, old)
+    learnt = dict(zip(new._hours, new._learn, strict=True))
+    assert all(learnt[h] for h in marked)
+
+
+def test_the_span_counts_from_the_first_value_not_the_window(house: pd.DataFrame) -> None:
+    # Home Assistant's frame covers the whole training window; a young meter's is mostly empty.
+    window = house.iloc[:STEP].copy()
+    window.iloc[: STEP - 2 * 168, 0] = float("nan")
+    young = fit_energy_detector(window, ENERGY)
+    assert young.history_hours == 2 * 168
+    grown = fit_energy_detector(house.iloc[:STEP], ENERGY)
+    assert continue_detector(grown, young) is grown
+
+
+def test_other_settings_replace_the_detector(house: pd.DataFrame) -> None:
+    old = _running(house, STEP)
+    moved = AnomalySettings(time_zone="Asia/Tokyo")
+    new = fit_energy_detector(house.iloc[:NOW], moved)
+    assert continue_detector(new, old) is new
+    assert new.is_anomaly
+    assert new.settings.time_zone == "Asia/Tokyo"
 
 
 def test_the_learnt_span_survives_a_restart(house: pd.DataFrame) -> None:
@@ -111,6 +131,9 @@ def test_a_stuck_sensor_alarm_and_its_feedback_are_handed_over() -> None:
     fresh = fit_sensor_detector(pd.concat([data.iloc[: now - 400], stuck]), SENSOR)
     assert not fresh.is_anomaly
     assert continue_detector(fresh, old) is old  # ten hours against six: not yet
+    empty = data.iloc[:now].assign(target=float("nan"))
+    empty.iloc[-720:, 0] = data["target"].iloc[now - 720 : now]
+    assert fit_sensor_detector(empty, SENSOR).history_hours == 1.0  # only the last hour
     old.history_hours /= 3  # as if fitted on a third of it
     assert continue_detector(fresh, old) is fresh
     assert fresh.is_anomaly

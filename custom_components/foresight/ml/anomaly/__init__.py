@@ -39,10 +39,10 @@ def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) ->
     """The detector to go on with after a retrain fitted ``new`` to replace ``previous``.
 
     The detector in use is kept unless the new one learnt from a history at least twice as
-    long (a young history still growing): a refit over about the same span learns the alarms
-    raised since as normal (on the benchmark house's year that cost 12 of 73 events,
-    docs/benchmarks/anomaly.md). A replacement takes over the online state (an alarm that is
-    on stays on, feedback, hours kept out of learning).
+    long (a young history still growing) or with other settings: a refit over about the same
+    span learns the alarms raised since as normal (on the benchmark house's year that cost 12
+    of 73 events, docs/benchmarks/anomaly.md). A replacement takes over the online state (an
+    alarm that is on stays on, feedback, hours kept out of learning).
     """
     if isinstance(new, EnergyAnomalyDetector) and isinstance(previous, EnergyAnomalyDetector):
         return _carry_on(new, previous)
@@ -52,7 +52,8 @@ def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) ->
 
 
 def _carry_on[D: (EnergyAnomalyDetector, SensorAnomalyDetector)](new: D, previous: D) -> D:
-    if new.history_hours < REFIT_GROWTH * previous.history_hours:
+    same_settings = new.settings == previous.settings  # e.g. Home Assistant's time zone
+    if same_settings and new.history_hours < REFIT_GROWTH * previous.history_hours:
         return previous
     new.continue_from(previous)
     return new

@@ -138,6 +138,16 @@ def external_bands(hours: IntArray, expected: pd.DataFrame) -> FloatArray:
     return band
 
 
+def data_span(hours: IntArray, values: FloatArray) -> float:
+    """Hours from the first to the last value (see :func:`..continue_detector`).
+
+    Home Assistant's frames cover the whole training window, the hours before the meter
+    existed included (empty), so the window's own span says nothing about the history.
+    """
+    known = hours[np.isfinite(values)]
+    return float(known[-1] - known[0] + 1) if known.size else 0.0
+
+
 def fit_energy_detector(
     frame: pd.DataFrame,
     settings: AnomalySettings | None = None,
@@ -254,7 +264,7 @@ def fit_energy_detector(
         ),
     )
     detector = EnergyAnomalyDetector(settings, thresholds)
-    detector.history_hours = float(hours[-1] - hours[0] + 1)
+    detector.history_hours = data_span(hours, values)
     # Hours that were already far off stay out of the profile, like online alarms do.
     far_off = (z > thresholds.z_high) | (-z > thresholds.z_low)
     usable = np.isfinite(learnable) & ~far_off

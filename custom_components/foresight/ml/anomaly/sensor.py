@@ -313,7 +313,11 @@ def fit_sensor_detector(
     use_forest = settings.use_multivariate is not False and len(names) > 1 and sklearn_available()
     model = fit_multivariate(np.column_stack(standardized)) if use_forest else None
     detector = SensorAnomalyDetector(settings, channels, step, model)
-    detector.history_hours = ((index[-1] - index[0]).total_seconds() + step.total_seconds()) / 3600
+    # As for energy: from the first to the last reading of the target, not the window's span.
+    known = index[pd.to_numeric(frame["target"], errors="coerce").notna().to_numpy()]
+    if len(known):
+        span = (known[-1] - known[0]).total_seconds() + step.total_seconds()
+        detector.history_hours = span / 3600
     return detector
 
 
