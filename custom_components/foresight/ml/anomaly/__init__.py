@@ -32,7 +32,11 @@ from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
 type AnomalyDetector = EnergyAnomalyDetector | SensorAnomalyDetector
 
 REFIT_GROWTH = 2.0
-"""A retrain replaces the detector once the history is twice the span it learnt from."""
+"""A retrain replaces the detector once the history is twice the span it learnt from.
+
+Once a home's history fills the training window a detector is kept for good, so a change to
+how thresholds are learnt reaches it only through a new ``STATE_VERSION`` (a saved state of
+another version is refused, and the next retrain fits afresh)."""
 
 
 def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) -> AnomalyDetector:
