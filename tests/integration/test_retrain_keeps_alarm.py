@@ -65,3 +65,21 @@ async def test_alarm_stays_on_through_the_daily_retrain(
     async_fire_time_changed(hass)
 
     await _assert_alarm_kept(hass, mock_config_entry, before, since)
+
+
+async def test_a_replacing_detector_keeps_the_alarm_on(
+    hass: HomeAssistant, init_integration: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    before, since = await _alarm_before_retraining(hass, init_integration, freezer)
+    in_use = before.detector
+    in_use.history_hours /= 10  # as if fitted when the history was young
+
+    await hass.services.async_call(
+        DOMAIN, "retrain", {"config_entry_id": init_integration.entry_id}, blocking=True
+    )
+
+    await _assert_alarm_kept(hass, init_integration, before, since)
+    replaced = init_integration.runtime_data.training.data.detector
+    assert replaced is not in_use
+    assert replaced.history_hours > in_use.history_hours
+    assert replaced.is_anomaly  # the new detector itself goes on with the alarm
