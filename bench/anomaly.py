@@ -152,9 +152,9 @@ def run(
             detector flags are kept out of what the forecaster learns from afterwards.
         span: With ``forecast``, judge against the range between the forecast's and the own
             profile's medians (an hour is off only by how far it lies outside both).
-        retrain_days: Refit every day at 03:00 local on this many days of rows before it,
-            handing the online state over, as Home Assistant's daily retrain does (own
-            profile only); None fits once.
+        retrain_days: Fit on this many days of rows, and refit every day at 03:00 local on
+            the days before it, :func:`continue_detector` choosing what goes on, as Home
+            Assistant's daily retrain does (own profile only); None fits once on all rows.
 
     Returns:
         The ``timestamp, score, is_anomaly`` frame and the timings.
