@@ -243,6 +243,17 @@ def refit(
     return continue_detector(detector, previous)
 
 
+def add_retrain_argument(parser: argparse.ArgumentParser) -> None:
+    """``--retrain daily|never``, shared by the anomaly benchmarks."""
+    parser.add_argument(
+        "--retrain",
+        choices=["never", "daily"],
+        default="daily",
+        help="retrain daily at 03:00 local as Home Assistant does (not against forecast"
+        " bands), or fit once",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
@@ -271,12 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--refit-days", type=float, default=7.0, help="forecaster retraining interval"
     )
-    parser.add_argument(
-        "--retrain",
-        choices=["never", "daily"],
-        default="daily",
-        help="retrain daily at 03:00 local as Home Assistant does (own profile; else fit once)",
-    )
+    add_retrain_argument(parser)
     parser.add_argument(
         "--retrain-days", type=float, default=365.0, help="history of each daily refit"
     )

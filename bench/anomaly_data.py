@@ -34,6 +34,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+from bench.anomaly import add_retrain_argument
 from bench.datasets import DEFAULT_DATA_DIR, fetch_hotgym, fetch_household
 from custom_components.foresight.ml.anomaly import AnomalySettings, fit_energy_detector
 
@@ -449,12 +450,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         default="profile",
         help="energy cases: own hour-of-week profile, the forecast engine's bands or both",
     )
-    parser.add_argument(
-        "--retrain",
-        choices=["never", "daily"],
-        default="daily",
-        help="refit the detector every day at 03:00 local, as Home Assistant does",
-    )
+    add_retrain_argument(parser)
     parser.add_argument(
         "--tuning",
         action="store_true",

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.anomaly import add_retrain_argument
 from bench.anomaly_data import (
     ENERGY_SPACING,
     OUT_DIR,
@@ -221,12 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--jobs", type=int, default=1, help="houses run at once")
     parser.add_argument("--sensitivity", default="medium", help="anomaly detector sensitivity")
-    parser.add_argument(
-        "--retrain",
-        choices=["never", "daily"],
-        default="daily",
-        help="anomaly: refit the detector every day at 03:00 local, as Home Assistant does",
-    )
+    add_retrain_argument(parser)
     parser.add_argument("--json", type=Path, help="also write every result to this file")
     args = parser.parse_args(argv)
     houses = load_manifest(args.houses)
