@@ -237,7 +237,7 @@ class TrainingExecutor:
                 raise TrainingStoppedError from err
             # The pool fails the fit before it reaps the dead process: wait for that, so
             # that nothing of it is left when the error is reported.
-            await self._hass.async_add_executor_job(process.reap)
+            await self._hass.async_add_executor_job(process.end)
             raise TrainingProcessError(str(err)) from err
 
     async def _async_process(self) -> _TrainingProcess | None:
@@ -307,7 +307,7 @@ class _TrainingProcess:
         return cls(pool, pid)
 
     def end(self) -> None:
-        """Let the process exit once idle, and wait for it."""
+        """Let the process exit once idle, and wait for it (a dead one: until it is joined)."""
         with self._shutdown_lock:
             self.pool.shutdown(wait=True)
 
@@ -317,11 +317,6 @@ class _TrainingProcess:
             os.kill(self.pid, signal.SIGTERM)
         with self._shutdown_lock:
             self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def reap(self) -> None:
-        """Wait until a pool broken by its process's death has joined that process."""
-        with self._shutdown_lock:
-            self.pool.shutdown(wait=True)
 
 
 def training_executor(hass: HomeAssistant) -> TrainingExecutor:

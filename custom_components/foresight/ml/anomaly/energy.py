@@ -546,18 +546,15 @@ class EnergyAnomalyDetector:
                 learn, outlier = judged[hour]
                 self._learn[position] = self._learn[position] and learn
                 self._outlier[position] = self._outlier[position] or outlier
-        last = self._hours[-1] if self._hours else None
+        # Both ignore the hours this detector already has.
         for hour, value, learn, outlier in zip(
             previous._hours, previous._values, previous._learn, previous._outlier, strict=True
         ):
-            if last is None or hour > last:
-                self.remember(hour, value, learn=learn, outlier=outlier)
-        last = self._res_hours[-1] if self._res_hours else None
+            self.remember(hour, value, learn=learn, outlier=outlier)
         for hour, residual, expected in zip(
             previous._res_hours, previous._res_values, previous._res_expected, strict=True
         ):
-            if last is None or hour > last:
-                self.remember_residual(hour, residual, expected)
+            self.remember_residual(hour, residual, expected)
         for period in self.feedback.normal:
             self._set_learn(_hour_of(period.start), _hour_of(period.end), learn=True)
         self._profile_hour = None

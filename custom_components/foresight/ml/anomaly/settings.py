@@ -9,9 +9,9 @@ type SensitivityName = Literal["low", "medium", "high"]
 
 # Medium applies the thresholds as learnt from the history (each set to the number of alarms
 # it would have raised there, see energy_fit's budgets); high divides them by 1.41, low
-# multiplies them by 1.41. With injected anomalies, medium caught 88 % of the events at 0.46
-# false alarms a week in the house it was developed on, and 71 % at 0.6 a week in 30 houses it
-# had never seen (docs/benchmarks/anomaly.md, docs/benchmarks/panel.md).
+# multiplies them by 1.41. With injected anomalies, run as Home Assistant runs it, medium
+# caught 90 % of the events at 0.48 false alarms a week in the house it was developed on, and
+# 71 % at 0.6 a week in 30 houses it had never seen (docs/benchmarks/anomaly.md, panel.md).
 _NAMED_SENSITIVITY: dict[str, float] = {"low": 0.25, "medium": 0.5, "high": 0.75}
 
 
