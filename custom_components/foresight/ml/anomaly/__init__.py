@@ -25,6 +25,12 @@ from .expected import RollingExpectations, RollingPlan, rolling_expectations
 from .explain import explain_text
 from .multivariate import sklearn_available
 from .periods import Feedback, Period, period_mask
+from .readings import (
+    fit_reading_detector,
+    judges_readings,
+    last_complete_bucket,
+    readings_on_grid,
+)
 from .sensor import SensorAnomalyDetector, fit_sensor_detector
 from .settings import AnomalySettings
 from .status import AnomalyKind, AnomalyStatus, Expectation, Explanation
@@ -95,8 +101,12 @@ __all__ = [
     "continue_detector",
     "explain_text",
     "fit_energy_detector",
+    "fit_reading_detector",
     "fit_sensor_detector",
+    "judges_readings",
+    "last_complete_bucket",
     "period_mask",
+    "readings_on_grid",
     "restore_detector",
     "rolling_expectations",
     "sklearn_available",
