@@ -42,6 +42,7 @@ from .history import (
     can_convert,
     entity_spec,
 )
+from .ml.anomaly import judges_readings
 from .model_store import ModelStore, SavedState
 from .options import EntrySettings
 from .prediction import PredictionInputs, Snapshot, predict
@@ -441,7 +442,7 @@ class PredictionCoordinator(_EntryCoordinator[Snapshot]):
         history = await self._async_read_history(request)
         inputs = await self._async_prediction_inputs(now, target.unit, features)
         samples = None
-        if models.watch is not None:
+        if models.watch is not None or judges_readings(models.detector):
             samples = await self._async_read_samples(
                 request.target, now - SAMPLES_PREDICTION, now, request.features
             )

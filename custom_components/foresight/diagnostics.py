@@ -1,5 +1,6 @@
 """Diagnostics: configuration, data quality, backtest and versions; never history or models."""
 
+from datetime import timedelta
 import importlib.metadata
 import math
 import platform
@@ -8,6 +9,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from .coordinator import ForesightConfigEntry
+from .ml.anomaly import AnomalyDetector, SensorAnomalyDetector
 from .ml.watch import SensorForecaster
 from .training_executor import training_executor
 
@@ -38,6 +40,14 @@ def _sensor_forecaster(watch: SensorForecaster | None) -> dict[str, Any] | None:
         "coverage": _rounded(backtest.coverage),
         "holdout_hours": _rounded(backtest.holdout_hours),
     }
+
+
+def _judged_every_minutes(detector: AnomalyDetector | None) -> int | None:
+    """60 for hourly values; less for a sensor judged on its readings."""
+    if detector is None:
+        return None
+    step = detector.step if isinstance(detector, SensorAnomalyDetector) else timedelta(hours=1)
+    return int(step.total_seconds() // 60)
 
 
 async def async_get_config_entry_diagnostics(
@@ -81,7 +91,11 @@ async def async_get_config_entry_diagnostics(
         "forecast_hours": len(snapshot.hours),
         "anomaly": None
         if snapshot.anomaly is None
-        else {"score": snapshot.anomaly.score, "is_anomaly": snapshot.anomaly.is_anomaly},
+        else {
+            "score": snapshot.anomaly.score,
+            "is_anomaly": snapshot.anomaly.is_anomaly,
+            "judged_every_minutes": _judged_every_minutes(models.detector if models else None),
+        },
         "versions": {"python": platform.python_version(), **versions},
         "fits_run_in": training_executor(hass).fits_run_in,
     }

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from .const import SILENT_AFTER
-from .ml.anomaly import AnomalyStatus
+from .ml.anomaly import AnomalyStatus, judges_readings, readings_on_grid
 from .options import Threshold
 from .watch import WatchView, watch_view
 
@@ -74,14 +74,15 @@ def predict(
     inputs: PredictionInputs,
     samples: pd.DataFrame | None = None,
 ) -> tuple[Snapshot, dict[str, Any] | None]:
-    """Forecast from ``inputs.now`` and judge the hours completed since the last call.
+    """Forecast from ``inputs.now`` and judge what completed since the last call.
 
-    ``samples`` are the target's recent readings, for the sensor forecaster.
+    ``samples`` are the target's recent readings, for the sensor forecaster and for a
+    detector that judges readings.
     Returns the snapshot as plain data, and the detector's state to save.
     """
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
-    anomaly = _score_new_hours(models, frame, inputs.unit)
+    anomaly = _score_new(models, frame, samples, inputs.now, inputs.unit)
     detector_state = models.detector.to_dict() if models.detector is not None else None
     if models.forecaster is None:
         return Snapshot(issued_at=inputs.now, anomaly=anomaly), detector_state
@@ -153,19 +154,31 @@ def _day_total(values: np.ndarray, mask: np.ndarray) -> float | None:
     return round(float(values[mask].sum()), 3)
 
 
-def _score_new_hours(models: Models, frame: pd.DataFrame, unit: str) -> AnomalyView | None:
-    """Judge the hours completed since the last call; the last verdict if there are none."""
+def _score_new(
+    models: Models, frame: pd.DataFrame, samples: pd.DataFrame | None, now: datetime, unit: str
+) -> AnomalyView | None:
+    """Judge what completed since the last call; the last verdict if nothing did.
+
+    That is hours for energy, and buckets of readings for a sensor judged at their pace.
+    """
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
     detector = models.detector
     if detector is None:
         return None
+    if not judges_readings(detector):
+        values = frame["target"]
+    elif samples is not None:
+        values = readings_on_grid(samples["target"], detector.step, now)
+    else:
+        values = pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
+    moments = pd.DatetimeIndex(values.index)
+    last = models.last_scored
+    new = moments > pd.Timestamp(last) if last is not None else np.ones(len(values), bool)
     status: AnomalyStatus | None = None
-    last = models.last_scored_hour
-    new = frame.index > pd.Timestamp(last) if last is not None else np.ones(len(frame), bool)
-    for moment, value in frame.loc[new, "target"].items():
+    for moment, value in zip(moments[new], values.to_numpy(dtype=float)[new], strict=True):
         status = detector.update(moment.to_pydatetime(), float(value))
-        models.last_scored_hour = moment.to_pydatetime()
+        models.last_scored = moment.to_pydatetime()
     if status is not None:
         models.last_anomaly = _view(status, unit, detector.settings.time_zone)
     elif models.last_anomaly is None:

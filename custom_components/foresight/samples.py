@@ -28,9 +28,9 @@ async def async_read_samples(
     """Numeric readings of the target and its features between two moments, in their units.
 
     Returns a frame indexed by UTC time with a ``target`` column and one column per feature
-    (named by entity id), one row per reading of any of them (the others NaN there);
-    readings that are not numbers (``unavailable``, text) or are in a unit that cannot be
-    converted are left out.
+    (named by entity id), one row per reading of any of them (the others NaN there). The
+    target's readings that are not numbers (``unavailable``, text, a unit that cannot be
+    converted) are NaN; the features' are left out.
 
     Raises:
         HistoryReadTimeoutError: The recorder did not answer within ``READ_TIMEOUT``.
@@ -65,7 +65,9 @@ def _as_frame(specs: tuple[EntitySpec, ...], states: dict[str, list[State]]) -> 
     columns = []
     for number, spec in enumerate(specs):
         times, values, _, _ = states_as_numbers(spec, states[spec.entity_id])
-        known = np.isfinite(values)
+        # The target's states that are not numbers stay, as NaN: its anomaly detector must
+        # not carry the last reading over an outage (ml.anomaly.readings).
+        known = np.isfinite(values) if number else np.ones(len(values), dtype=bool)
         index = pd.DatetimeIndex(pd.to_datetime(times[known], unit="s", utc=True))
         name = "target" if number == 0 else spec.entity_id
         columns.append(pd.Series(values[known], index=index, name=name).groupby(level=0).mean())

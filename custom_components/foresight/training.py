@@ -16,16 +16,19 @@ from homeassistant.util.unit_conversion import EnergyConverter, PowerConverter
 from .ml.anomaly import (
     AnomalyDetector,
     AnomalySettings,
+    SensorAnomalyDetector,
     continue_detector,
     fit_energy_detector,
+    fit_reading_detector,
     fit_sensor_detector,
+    last_complete_bucket,
     restore_detector,
 )
 from .ml.forecast import Forecaster, ForecastSettings, NotEnoughHistoryError, train_forecaster
 from .ml.insight import energy_insight
 from .ml.optional import sklearn_available
 from .ml.quality import DataQuality
-from .ml.watch import SensorForecaster, WatchSettings
+from .ml.watch import SensorForecaster, WatchSettings, choose_step
 from .model_store import SavedState
 from .prediction import AnomalyView
 from .training_executor import TrainingStoppedError
@@ -107,8 +110,8 @@ class Models:
     hours_needed: int | None = None
     # scikit-learn was asked for but cannot be imported here; NumPy is used instead.
     sklearn_missing: bool = False
-    # Start of the last hour the detector has judged, and its verdict.
-    last_scored_hour: datetime | None = None
+    # Start of the last hour (or bucket of readings) the detector has judged, and its verdict.
+    last_scored: datetime | None = None
     last_anomaly: AnomalyView | None = None
     # Identifies the settings the models were trained with (see EntrySettings).
     fingerprint: str = ""
@@ -158,7 +161,7 @@ def fit_models(
             energy_like=settings.energy_like,
         )
     _check_stopping(stopping)
-    detector = _fit_detector(frame, fit)
+    detector, last_scored = _fit_detector(frame, fit, samples, now)
     _check_stopping(stopping)
     watch = None
     if settings.watch_horizon_hours is not None:
@@ -172,7 +175,7 @@ def fit_models(
         detector=detector,
         trained_at=now,
         sklearn_missing=sklearn_missing,
-        last_scored_hour=_last_hour(frame),
+        last_scored=last_scored,
         watch=watch,
         insight=insight,
         energy_like=settings.energy_like,
@@ -216,13 +219,37 @@ def _check_stopping(stopping: threading.Event | None) -> None:
         raise TrainingStoppedError
 
 
-def _fit_detector(frame: pd.DataFrame, settings: FitSettings) -> AnomalyDetector | None:
+def _fit_detector(
+    frame: pd.DataFrame, settings: FitSettings, samples: pd.DataFrame | None, now: datetime
+) -> tuple[AnomalyDetector | None, datetime | None]:
+    """The anomaly detector, and the last moment it has seen (the next to judge follow it).
+
+    A sensor other than energy is judged at the pace of its readings where the recorder
+    still has enough of them; on its hourly history otherwise.
+    """
     fit = fit_energy_detector if settings.energy_like else fit_sensor_detector
     try:
-        return fit(frame[["target", "excluded"]], settings.anomaly_settings())
+        detector = fit(frame[["target", "excluded"]], settings.anomaly_settings())
     except ValueError as err:
         _LOGGER.debug("No anomaly detector: %s", err)
-        return None
+        return None, None
+    if isinstance(detector, SensorAnomalyDetector) and samples is not None:
+        step = choose_step(samples[["target"]])
+        if step < timedelta(hours=1):
+            try:
+                readings = fit_reading_detector(
+                    samples["target"],
+                    step,
+                    now,
+                    settings.anomaly_settings(),
+                    excluded_hours=frame["excluded"].astype(bool),
+                    hourly=detector,
+                )
+            except ValueError as err:
+                _LOGGER.debug("Anomalies judged on hourly values: %s", err)
+            else:
+                return readings, last_complete_bucket(now, step)
+    return detector, _last_hour(frame)
 
 
 def _last_hour(frame: pd.DataFrame) -> datetime | None:
@@ -260,7 +287,8 @@ def restore_models(saved: SavedState, fingerprint: str) -> Models | None:
         forecaster=forecaster,
         detector=detector,
         trained_at=_parse(meta.get("trained_at")),
-        last_scored_hour=_parse(meta.get("last_scored_hour")),
+        # Saved before the detector could judge readings, the key named the hour.
+        last_scored=_parse(meta.get("last_scored", meta.get("last_scored_hour"))),
         fingerprint=fingerprint,
         watch=watch,
         insight=saved.insight,
@@ -301,7 +329,8 @@ def continue_models(new: Models, previous: Models | None) -> None:
     The detector in use stays until the history is twice the span it learnt from; a
     replacement takes over its online state. Before, an alarm that was on switched off at
     each daily retrain, and each refit learnt the alarms raised since as normal. Not across
-    a change of unit: the previous detector's history is in the old one.
+    a change of unit (the previous detector's history is in the old one) nor of pace
+    (hourly values against readings).
     """
     if previous is None or new.detector is None or previous.detector is None:
         return
@@ -309,15 +338,22 @@ def continue_models(new: Models, previous: Models | None) -> None:
         return  # the target changed kind: nothing to carry on
     if previous.quality.unit != new.quality.unit:
         return
+    if _pace(new.detector) != _pace(previous.detector):
+        return  # hourly values and readings (the recorder kept too few, or has enough now)
     detector = continue_detector(new.detector, previous.detector)
-    scored = previous.last_scored_hour
+    scored = previous.last_scored
     if detector is previous.detector:
         # The kept detector goes on from the last hour it judged.
-        new.last_scored_hour = scored or new.last_scored_hour
-    elif scored is not None and (new.last_scored_hour is None or scored > new.last_scored_hour):
-        new.last_scored_hour = scored
+        new.last_scored = scored or new.last_scored
+    elif scored is not None and (new.last_scored is None or scored > new.last_scored):
+        new.last_scored = scored
     new.detector = detector
     new.last_anomaly = previous.last_anomaly
+
+
+def _pace(detector: AnomalyDetector) -> timedelta | None:
+    """How often a sensor detector judges its sensor; None for energy (hourly)."""
+    return detector.step if isinstance(detector, SensorAnomalyDetector) else None
 
 
 def models_meta(models: Models) -> dict[str, Any]:
@@ -329,9 +365,7 @@ def models_meta(models: Models) -> dict[str, Any]:
         "sklearn_missing": models.sklearn_missing,
         "feature_units": models.feature_units,
         "trained_at": models.trained_at.isoformat() if models.trained_at else None,
-        "last_scored_hour": (
-            models.last_scored_hour.isoformat() if models.last_scored_hour else None
-        ),
+        "last_scored": (models.last_scored.isoformat() if models.last_scored else None),
         "quality": {
             "hours_in_window": quality.hours_in_window,
             "hours_with_data": quality.hours_with_data,

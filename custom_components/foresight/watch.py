@@ -62,7 +62,7 @@ def fit_watch(
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
     candidates = []
-    if samples is not None and len(samples) >= MIN_SAMPLES:
+    if samples is not None and samples["target"].notna().sum() >= MIN_SAMPLES:
         # Readings carry none of the hourly history's flags (periods to ignore, calendar
         # events, implausible values): each takes those of its hour.
         hours = pd.DatetimeIndex(samples.index).floor("h")

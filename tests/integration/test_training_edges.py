@@ -22,14 +22,14 @@ def test_saved_meta_edited_by_hand_is_tolerated(init_integration: MockConfigEntr
         **training.models_meta(models),
         "quality": {"hours": "lots"},
         "trained_at": "yesterday",
-        "last_scored_hour": 12,
+        "last_scored": 12,
     }
     saved = SavedState(models.forecaster, None, meta)
     restored = training.restore_models(saved, models.fingerprint)
     assert restored is not None
     assert restored.quality.source == "saved"
     assert restored.trained_at is None
-    assert restored.last_scored_hour is None
+    assert restored.last_scored is None
     # A model trained with other settings is not restored.
     assert training.restore_models(saved, "other settings") is None
     # A sensor forecaster that cannot be read means retraining, not a half-restored entry.
@@ -86,7 +86,7 @@ def test_temperature_feature_needs_a_temperature_sensor(hass: HomeAssistant) -> 
 
 def _models(detector: Any, unit: str, scored: datetime) -> training.Models:
     quality = DataQuality(0, 0, 0, None, None, {}, source="statistics", unit=unit)
-    return training.Models(quality, detector=detector, last_scored_hour=scored)
+    return training.Models(quality, detector=detector, last_scored=scored)
 
 
 def test_a_retrain_goes_on_with_the_detector_in_the_same_unit() -> None:
@@ -99,7 +99,7 @@ def test_a_retrain_goes_on_with_the_detector_in_the_same_unit() -> None:
     new = _models(retrained, "kWh", house.index[8 * 168 + 19].to_pydatetime())
     training.continue_models(new, _models(in_use, "kWh", scored))
     assert new.detector is in_use
-    assert new.last_scored_hour == scored  # it judges the hours since, not only new ones
+    assert new.last_scored == scored  # it judges the hours since, not only new ones
 
     new = _models(retrained, "Wh", house.index[8 * 168 + 19].to_pydatetime())
     training.continue_models(new, _models(in_use, "kWh", scored))
@@ -116,4 +116,4 @@ def test_a_replacing_detector_scores_from_the_later_of_both_hours() -> None:
         new = _models(grown, "kWh", fitted_until)
         training.continue_models(new, _models(young, "kWh", scored.to_pydatetime()))
         assert new.detector is grown
-        assert new.last_scored_hour == (expected or scored.to_pydatetime())
+        assert new.last_scored == (expected or scored.to_pydatetime())

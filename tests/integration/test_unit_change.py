@@ -81,7 +81,7 @@ async def test_readings_in_a_new_unit_raise_no_false_alarm(
     await predictions.async_refresh()
     await hass.async_block_till_done()
 
-    assert init_integration.runtime_data.training.data.last_scored_hour == next_hour
+    assert init_integration.runtime_data.training.data.last_scored == next_hour
     anomaly = predictions.data.anomaly
     assert anomaly is not None
     assert anomaly.score is not None
