@@ -162,6 +162,20 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ),
     ),
     Benchmark(
+        "anomaly-sensor-home",
+        ("bench.sensor_home", "--pace", "readings", "--json"),
+        (
+            Target(
+                "sensor faults caught, a year of real voltage readings as Home Assistant judges",
+                "-",
+                lambda r: (
+                    f"{r['readings']['detected']}/{r['readings']['events']}, "
+                    f"{r['readings']['false_alarms_per_week']:.2f} false alarms / week"
+                ),
+            ),
+        ),
+    ),
+    Benchmark(
         "threshold-frost",
         ("bench.threshold_data", "--only", "frost"),
         (
