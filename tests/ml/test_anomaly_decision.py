@@ -78,6 +78,16 @@ def test_onset_dates_the_alarm_back_and_state_round_trips() -> None:
     assert (copy.active, copy.since) == (True, onset)
 
 
+def test_evidence_with_an_onset_has_covered_the_minimum_duration_since_then() -> None:
+    # A run of unchanged readings scores high only once it is long: no wait on top of it.
+    with_onset = gate()
+    assert with_onset.update(T0, 0.7, STEP, T0 - timedelta(minutes=2))
+    assert with_onset.since == T0 - timedelta(minutes=2)
+    # A fresh onset still needs the minimum duration.
+    fresh = gate()
+    assert not fresh.update(T0, 0.7, STEP, T0)
+
+
 def test_settings_sensitivity_and_validation() -> None:
     assert AnomalySettings().margin == pytest.approx(1.0)
     assert AnomalySettings(sensitivity="high").margin == pytest.approx(2**-0.5)

@@ -2,7 +2,10 @@
 
 A reading stands for one sampling interval, so durations are measured as "time since the first
 reading of the streak, plus one interval": one hourly reading covers an hour, while a 5-second
-sensor needs many consecutive readings to cover the same minimum duration.
+sensor needs many consecutive readings to cover the same minimum duration. Where the evidence
+has an onset (a stuck run, a CUSUM), the streak counts from it: a run of unchanged readings
+scores high only once it is long, so waiting the minimum duration on top of that would count
+its length twice.
 """
 
 from dataclasses import dataclass
@@ -60,10 +63,11 @@ class DecisionGate:
                 return False
             if self.high_since is None:
                 self.high_since = timestamp
-            covered = timestamp - self.high_since + step
+            start = min(self.high_since, onset) if onset else self.high_since
+            covered = timestamp - start + step
             if covered >= self.min_duration or score >= self.instant_score:
                 self.active = True
-                self.since = min(self.high_since, onset) if onset else self.high_since
+                self.since = start
                 self.low_since = None
             return self.active
         if score >= self.off_score:
