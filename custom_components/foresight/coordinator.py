@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import ATTR_FRIENDLY_NAME
@@ -45,7 +45,7 @@ from .history import (
 from .ml.anomaly import judges_readings
 from .model_store import ModelStore, SavedState
 from .options import EntrySettings
-from .prediction import PredictionInputs, Snapshot, predict
+from .prediction import PredictionInputs, Samples, Snapshot, predict
 from .samples import async_read_samples
 from .sources import (
     async_calendar_periods,
@@ -62,9 +62,6 @@ from .training import (
     restore_models,
 )
 from .training_executor import COLLECTION_PAUSE, TrainingStoppedError, training_executor
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -139,7 +136,7 @@ class _EntryCoordinator[DataT](DataUpdateCoordinator[DataT]):
         start: datetime,
         end: datetime,
         features: tuple[EntitySpec, ...],
-    ) -> pd.DataFrame:
+    ) -> Samples:
         """Read readings as they came; like the history, a failed read fails the update."""
         try:
             return await async_read_samples(self.hass, target, start, end, features)

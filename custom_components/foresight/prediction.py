@@ -54,6 +54,23 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class Samples:
+    """What the recorder kept of a target and its features, as they came (``samples.py``).
+
+    Defined here, beside the work it feeds: the training process unpickles it, and must not
+    import the recorder to do so.
+    """
+
+    # Numeric readings, indexed by UTC time: a ``target`` column and one per feature (named by
+    # entity id), a row per reading of any of them (the others NaN there).
+    frame: pd.DataFrame
+    # The target's own states: NaN where one was not a number (``unavailable``, text, a unit
+    # that cannot be converted) and where Home Assistant stopped (until it started again,
+    # nothing was recorded, so the state is unknown, not unchanged).
+    target: pd.Series
+
+
+@dataclass(frozen=True, slots=True)
 class PredictionInputs:
     """What a prediction needs besides the models and the recent history."""
 
@@ -72,12 +89,12 @@ def predict(
     models: Models,
     frame: pd.DataFrame,
     inputs: PredictionInputs,
-    samples: pd.DataFrame | None = None,
+    samples: Samples | None = None,
 ) -> tuple[Snapshot, dict[str, Any] | None]:
     """Forecast from ``inputs.now`` and judge what completed since the last call.
 
-    ``samples`` are the target's recent readings, for the sensor forecaster and for a
-    detector that judges readings.
+    ``samples`` are the recent readings, for the sensor forecaster and for a detector that
+    judges readings.
     Returns the snapshot as plain data, and the detector's state to save.
     """
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
@@ -96,7 +113,7 @@ def predict(
         # A forecaster trained on hourly history (too few readings) continues from it.
         recent = frame[["target", *models.watch.settings.feature_columns]]
         if samples is not None and models.watch.step < pd.Timedelta(hours=1):
-            recent = samples
+            recent = samples.frame
         watch = watch_view(models.watch, recent, inputs.now, inputs.threshold, inputs.unit)
     future = None
     if inputs.future_column and inputs.future_rows:
@@ -155,7 +172,7 @@ def _day_total(values: np.ndarray, mask: np.ndarray) -> float | None:
 
 
 def _score_new(
-    models: Models, frame: pd.DataFrame, samples: pd.DataFrame | None, now: datetime, unit: str
+    models: Models, frame: pd.DataFrame, samples: Samples | None, now: datetime, unit: str
 ) -> AnomalyView | None:
     """Judge what completed since the last call; the last verdict if nothing did.
 
@@ -169,7 +186,7 @@ def _score_new(
     if not judges_readings(detector):
         values = frame["target"]
     elif samples is not None:
-        values = readings_on_grid(samples["target"], detector.step, now)
+        values = readings_on_grid(samples.target, detector.step, now)
     else:
         values = pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
     moments = pd.DatetimeIndex(values.index)

@@ -1,4 +1,4 @@
-"""Read a sensor's readings at their own pace, for the forecasts of non-energy sensors.
+"""Read a sensor's readings at their own pace, for the sensor forecaster and anomaly detector.
 
 The hourly history (``history.py``) suits energy; a freezer or a battery needs its readings
 as they came. States are kept by the recorder for ten days by default, so this reads what
@@ -6,16 +6,16 @@ is left; training falls back to the hourly history where it is too little.
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from homeassistant.components.recorder.db_schema import RecorderRuns
 from homeassistant.components.recorder.history import get_significant_states
+from homeassistant.components.recorder.models import process_timestamp
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers.recorder import session_scope
 import numpy as np
 
 from .history import EntitySpec, async_recorder_read, states_as_numbers
-
-if TYPE_CHECKING:
-    import pandas as pd
+from .prediction import Samples
 
 
 async def async_read_samples(
@@ -24,27 +24,22 @@ async def async_read_samples(
     start: datetime,
     end: datetime,
     features: tuple[EntitySpec, ...] = (),
-) -> pd.DataFrame:
-    """Numeric readings of the target and its features between two moments, in their units.
-
-    Returns a frame indexed by UTC time with a ``target`` column and one column per feature
-    (named by entity id), one row per reading of any of them (the others NaN there). The
-    target's readings that are not numbers (``unavailable``, text, a unit that cannot be
-    converted) are NaN; the features' are left out.
+) -> Samples:
+    """The readings of the target and its features between two moments, in their units.
 
     Raises:
         HistoryReadTimeoutError: The recorder did not answer within ``READ_TIMEOUT``.
     """
     specs = (target, *features)
-    states = await async_recorder_read(
+    states, stops = await async_recorder_read(
         hass, _read_states, hass, [spec.entity_id for spec in specs], start, end
     )
-    return await hass.async_add_executor_job(_as_frame, specs, states)
+    return await hass.async_add_executor_job(_as_samples, specs, states, stops)
 
 
 def _read_states(
     hass: HomeAssistant, entity_ids: list[str], start: datetime, end: datetime
-) -> dict[str, list[State]]:
+) -> tuple[dict[str, list[State]], list[datetime]]:
     states = get_significant_states(
         hass,
         start,
@@ -53,22 +48,38 @@ def _read_states(
         include_start_time_state=True,
         significant_changes_only=False,
     )
+    with session_scope(hass=hass, read_only=True) as session:
+        # Runs that ended in the window: Home Assistant stopped then (a crash is dated to the
+        # next start by the recorder, so it cannot be told from here).
+        ends = (
+            session.query(RecorderRuns.end)
+            .filter(RecorderRuns.end.is_not(None), RecorderRuns.end >= start)
+            .filter(RecorderRuns.end <= end)
+            .all()
+        )
+    stops = [process_timestamp(moment) for (moment,) in ends]
     return {
         entity_id: [state for state in states.get(entity_id, []) if isinstance(state, State)]
         for entity_id in entity_ids
-    }
+    }, stops
 
 
-def _as_frame(specs: tuple[EntitySpec, ...], states: dict[str, list[State]]) -> pd.DataFrame:
+def _as_samples(
+    specs: tuple[EntitySpec, ...], states: dict[str, list[State]], stops: list[datetime]
+) -> Samples:
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
     columns = []
+    target = pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
     for number, spec in enumerate(specs):
         times, values, _, _ = states_as_numbers(spec, states[spec.entity_id])
-        # The target's states that are not numbers stay, as NaN: its anomaly detector must
-        # not carry the last reading over an outage (ml.anomaly.readings).
-        known = np.isfinite(values) if number else np.ones(len(values), dtype=bool)
-        index = pd.DatetimeIndex(pd.to_datetime(times[known], unit="s", utc=True))
+        index = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
+        if number == 0:
+            target = pd.Series(values, index=index)
+        known = np.isfinite(values)
         name = "target" if number == 0 else spec.entity_id
-        columns.append(pd.Series(values[known], index=index, name=name).groupby(level=0).mean())
-    return pd.concat(columns, axis=1).sort_index()
+        series = pd.Series(values[known], index=index[known], name=name)
+        columns.append(series.groupby(level=0).mean())
+    unknown = pd.Series(np.nan, index=pd.to_datetime(stops, utc=True))
+    target = pd.concat([target, unknown]).sort_index(kind="stable")
+    return Samples(pd.concat(columns, axis=1).sort_index(), target)

@@ -30,7 +30,7 @@ from .ml.optional import sklearn_available
 from .ml.quality import DataQuality
 from .ml.watch import SensorForecaster, WatchSettings, choose_step
 from .model_store import SavedState
-from .prediction import AnomalyView
+from .prediction import AnomalyView, Samples
 from .training_executor import TrainingStoppedError
 from .watch import fit_watch
 
@@ -136,13 +136,14 @@ def fit_models(
     frame: pd.DataFrame,
     quality: DataQuality,
     settings: FitSettings,
-    samples: pd.DataFrame | None = None,
+    samples: Samples | None = None,
     *,
     stopping: threading.Event | None = None,
 ) -> Models:
     """Fit the forecaster, the anomaly detector, and what the entry adds, on its history.
 
-    ``samples`` are the target's own readings, for the sensor forecaster.
+    ``samples`` are the readings of the target and its features, for the sensor forecaster
+    and the anomaly detector of a sensor other than energy.
 
     Raises:
         TrainingStoppedError: ``stopping`` was set before a stage began.
@@ -161,11 +162,12 @@ def fit_models(
             energy_like=settings.energy_like,
         )
     _check_stopping(stopping)
-    detector, last_scored = _fit_detector(frame, fit, samples, now)
+    readings = samples.target if samples is not None else None
+    detector, last_scored = _fit_detector(frame, fit, readings, now)
     _check_stopping(stopping)
     watch = None
     if settings.watch_horizon_hours is not None:
-        watch = fit_watch(samples, frame, settings.watch_settings())
+        watch = fit_watch(samples.frame if samples else None, frame, settings.watch_settings())
     # Without the target's state (a start-up retrain) the unit is the one the history was read in.
     unit = settings.unit or quality.unit or ""
     insight = _insight(frame, settings, now, unit) if settings.energy_like else None
@@ -220,7 +222,7 @@ def _check_stopping(stopping: threading.Event | None) -> None:
 
 
 def _fit_detector(
-    frame: pd.DataFrame, settings: FitSettings, samples: pd.DataFrame | None, now: datetime
+    frame: pd.DataFrame, settings: FitSettings, readings: pd.Series | None, now: datetime
 ) -> tuple[AnomalyDetector | None, datetime | None]:
     """The anomaly detector, and the last moment it has seen (the next to judge follow it).
 
@@ -233,12 +235,12 @@ def _fit_detector(
     except ValueError as err:
         _LOGGER.debug("No anomaly detector: %s", err)
         return None, None
-    if isinstance(detector, SensorAnomalyDetector) and samples is not None:
-        step = choose_step(samples[["target"]])
+    if isinstance(detector, SensorAnomalyDetector) and readings is not None:
+        step = choose_step(readings.to_frame("target"))
         if step < timedelta(hours=1):
             try:
-                readings = fit_reading_detector(
-                    samples["target"],
+                judged = fit_reading_detector(
+                    readings,
                     step,
                     now,
                     settings.anomaly_settings(),
@@ -248,7 +250,7 @@ def _fit_detector(
             except ValueError as err:
                 _LOGGER.debug("Anomalies judged on hourly values: %s", err)
             else:
-                return readings, last_complete_bucket(now, step)
+                return judged, last_complete_bucket(now, step)
     return detector, _last_hour(frame)
 
 
@@ -329,8 +331,7 @@ def continue_models(new: Models, previous: Models | None) -> None:
     The detector in use stays until the history is twice the span it learnt from; a
     replacement takes over its online state. Before, an alarm that was on switched off at
     each daily retrain, and each refit learnt the alarms raised since as normal. Not across
-    a change of unit (the previous detector's history is in the old one) nor of pace
-    (hourly values against readings).
+    a change of unit: the previous detector's history is in the old one.
     """
     if previous is None or new.detector is None or previous.detector is None:
         return
@@ -338,8 +339,6 @@ def continue_models(new: Models, previous: Models | None) -> None:
         return  # the target changed kind: nothing to carry on
     if previous.quality.unit != new.quality.unit:
         return
-    if _pace(new.detector) != _pace(previous.detector):
-        return  # hourly values and readings (the recorder kept too few, or has enough now)
     detector = continue_detector(new.detector, previous.detector)
     scored = previous.last_scored
     if detector is previous.detector:
@@ -349,11 +348,6 @@ def continue_models(new: Models, previous: Models | None) -> None:
         new.last_scored = scored
     new.detector = detector
     new.last_anomaly = previous.last_anomaly
-
-
-def _pace(detector: AnomalyDetector) -> timedelta | None:
-    """How often a sensor detector judges its sensor; None for energy (hourly)."""
-    return detector.step if isinstance(detector, SensorAnomalyDetector) else None
 
 
 def models_meta(models: Models) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 from datetime import datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder.db_schema import RecorderRuns
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.recorder import get_instance, session_scope
 import numpy as np
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -16,26 +18,53 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.foresight.const import CONF_ENGINE, CONF_TARGET_ENTITY, DOMAIN
+from custom_components.foresight.const import (
+    CONF_ENGINE,
+    CONF_FEATURE_ENTITIES,
+    CONF_TARGET_ENTITY,
+    DOMAIN,
+)
 from custom_components.foresight.ml.anomaly import judges_readings
 
 from .conftest import NOW
-from .home import FREEZER, FREEZER_ATTRIBUTES, import_freezer_hours
+from .home import FREEZER, FREEZER_ATTRIBUTES, OUTDOOR, OUTDOOR_ATTRIBUTES, import_freezer_hours
 
 ANOMALY = "binary_sensor.freezer_anomaly"
 FIVE_MINUTES = timedelta(minutes=5)
+FREEZER_ONLY = ((FREEZER, FREEZER_ATTRIBUTES, -18.0),)
 
 
 async def _write_readings(
-    hass: HomeAssistant, start: datetime, end: datetime, rng: np.random.Generator
+    hass: HomeAssistant,
+    start: datetime,
+    end: datetime,
+    rng: np.random.Generator,
+    sensors: tuple[tuple[str, dict[str, str], float], ...] = (
+        (FREEZER, FREEZER_ATTRIBUTES, -18.0),
+    ),
 ) -> None:
-    """A freezer holding -18 °C, read every five minutes."""
+    """Sensors holding their level (a freezer at -18 °C), read every five minutes."""
     moment = start
     while moment <= end:
-        value = round(-18.0 + float(rng.normal(0, 0.1)), 2)
-        hass.states.async_set(FREEZER, str(value), FREEZER_ATTRIBUTES, timestamp=moment.timestamp())
+        for entity_id, attributes, level in sensors:
+            value = round(level + float(rng.normal(0, 0.1)), 2)
+            hass.states.async_set(entity_id, str(value), attributes, timestamp=moment.timestamp())
         moment += FIVE_MINUTES
     await async_wait_recording_done(hass)
+
+
+async def _set_up(hass: HomeAssistant, features: list[str]) -> MockConfigEntry:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Freezer",
+        unique_id=FREEZER,
+        data={CONF_TARGET_ENTITY: FREEZER, CONF_FEATURE_ENTITIES: features},
+        options={CONF_ENGINE: "numpy"},
+    )
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
 
 
 @pytest.fixture
@@ -46,17 +75,7 @@ async def freezer_entry(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> 
         hass, NOW.replace(minute=0) - timedelta(days=3), np.random.default_rng(3)
     )
     await _write_readings(hass, NOW - timedelta(days=3), NOW, np.random.default_rng(4))
-    entry = MockConfigEntry(
-        domain=DOMAIN,
-        title="Freezer",
-        unique_id=FREEZER,
-        data={CONF_TARGET_ENTITY: FREEZER},
-        options={CONF_ENGINE: "numpy"},
-    )
-    entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    return entry
+    return await _set_up(hass, [])
 
 
 async def _refresh_at(
@@ -93,6 +112,31 @@ async def test_a_freezer_that_stops_reporting_is_stuck_within_hours(
     assert last == NOW + timedelta(hours=5) - FIVE_MINUTES
 
 
+async def test_a_feature_that_keeps_reporting_does_not_hide_a_stuck_freezer(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(NOW)
+    await import_freezer_hours(
+        hass, NOW.replace(minute=0) - timedelta(days=3), np.random.default_rng(3)
+    )
+    both = (*FREEZER_ONLY, (OUTDOOR, OUTDOOR_ATTRIBUTES, 5.0))
+    await _write_readings(hass, NOW - timedelta(days=3), NOW, np.random.default_rng(4), both)
+    entry = await _set_up(hass, [OUTDOOR])
+    assert judges_readings(entry.runtime_data.training.data.detector)
+
+    # The freezer falls silent; the outdoor sensor goes on reporting every five minutes.
+    outdoor = ((OUTDOOR, OUTDOOR_ATTRIBUTES, 5.0),)
+    for hours in range(1, 6):
+        moment = NOW + timedelta(hours=hours)
+        start = moment - timedelta(minutes=55)
+        await _write_readings(hass, start, moment, np.random.default_rng(hours), outdoor)
+        await _refresh_at(hass, entry, freezer, moment)
+
+    state = hass.states.get(ANOMALY)
+    assert state.state == "on"
+    assert state.attributes["kind"] == "stuck"
+
+
 async def test_an_unavailable_freezer_is_not_stuck(
     hass: HomeAssistant, freezer_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -104,6 +148,29 @@ async def test_an_unavailable_freezer_is_not_stuck(
         await _refresh_at(hass, freezer_entry, freezer, NOW + timedelta(hours=hours))
 
     assert hass.states.get(ANOMALY).state == "off"
+
+
+def _record_stop(hass: HomeAssistant, started: datetime, stopped: datetime) -> None:
+    """A recorder run that ended: Home Assistant stopped then (recorder thread)."""
+    with session_scope(hass=hass) as session:
+        session.add(RecorderRuns(start=started, end=stopped, created=started))
+
+
+async def test_home_assistant_stopped_is_not_a_stuck_freezer(
+    hass: HomeAssistant, freezer_entry: MockConfigEntry, freezer: FrozenDateTimeFactory
+) -> None:
+    stopped = NOW + timedelta(minutes=31)
+    restarted = NOW + timedelta(hours=6)
+    await _write_readings(hass, NOW + FIVE_MINUTES, stopped, np.random.default_rng(5))
+    await get_instance(hass).async_add_executor_job(_record_stop, hass, NOW, stopped)
+    # Nothing is recorded while Home Assistant is off; the freezer reads again after it starts.
+    later = restarted + timedelta(hours=1)
+    await _write_readings(hass, restarted, later, np.random.default_rng(6))
+
+    await _refresh_at(hass, freezer_entry, freezer, later)
+
+    assert hass.states.get(ANOMALY).state == "off"
+    assert freezer_entry.runtime_data.training.data.last_scored == later - FIVE_MINUTES
 
 
 async def test_an_absurd_reading_raises_the_alarm_at_the_next_refresh(

@@ -10,6 +10,7 @@ from custom_components.foresight.ml.anomaly import (
     AnomalyKind,
     AnomalySettings,
     SensorAnomalyDetector,
+    continue_detector,
     fit_reading_detector,
     fit_sensor_detector,
     judges_readings,
@@ -176,3 +177,39 @@ def test_one_absurd_reading_raises_the_alarm_in_its_bucket() -> None:
     first = next(moment for moment, _, on in verdicts if on)
     assert first == glitch.floor(FIVE)
     assert not any(on for moment, _, on in verdicts if moment < first)
+
+
+def test_readings_replace_an_hourly_detector_and_take_over_its_alarm_only() -> None:
+    readings = _room(days=5)
+    fitted_until = START + pd.Timedelta(days=4)
+    history = readings[readings.index < fitted_until]
+    hourly = fit_sensor_detector(_hourly(history), SETTINGS)
+    hourly.history_hours = 8760.0
+    # The hourly detector is in an alarm (its sensor read 60 °C an hour ago).
+    assert hourly.update(fitted_until - pd.Timedelta(hours=1), 60.0).is_anomaly
+    judged = fit_reading_detector(history, FIVE, fitted_until, SETTINGS, hourly=hourly)
+    learnt = judged.channels["target"].thresholds
+
+    carried = continue_detector(judged, hourly)
+
+    assert carried is judged  # same span, but the readings are what the sensor is judged on
+    assert carried.is_anomaly
+    # Its thresholds are its own: the hourly one's 20-hour stuck time stays at its pace.
+    assert carried.channels["target"].thresholds == learnt
+    assert hourly.channels["target"].thresholds.stuck_seconds > learnt.stuck_seconds
+
+
+def test_a_reading_detector_in_use_is_kept_by_a_retrain_over_the_same_span() -> None:
+    readings = _room(days=6)
+    first_until = START + pd.Timedelta(days=4)
+    second_until = START + pd.Timedelta(days=5)
+    year = fit_sensor_detector(_hourly(readings[readings.index < first_until]), SETTINGS)
+    year.history_hours = 8760.0
+    first = fit_reading_detector(
+        readings[readings.index < first_until], FIVE, first_until, SETTINGS, hourly=year
+    )
+    second = fit_reading_detector(
+        readings[readings.index < second_until], FIVE, second_until, SETTINGS, hourly=year
+    )
+
+    assert continue_detector(second, first) is first

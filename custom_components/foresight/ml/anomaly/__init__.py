@@ -49,7 +49,8 @@ def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) ->
     """The detector to go on with after a retrain fitted ``new`` to replace ``previous``.
 
     The detector in use is kept unless the new one learnt from a history at least twice as
-    long (a young history still growing) or with other settings: a refit over about the same
+    long (a young history still growing), with other settings, or judges readings where the
+    one in use judges hourly values (or the other way round): a refit over about the same
     span learns the alarms raised since as normal (on the benchmark house's year that cost 12
     of 73 events, docs/benchmarks/anomaly.md). A replacement takes over the online state (an
     alarm that is on stays on, feedback, hours kept out of learning).
@@ -63,7 +64,9 @@ def continue_detector(new: AnomalyDetector, previous: AnomalyDetector | None) ->
 
 def _carry_on[D: (EnergyAnomalyDetector, SensorAnomalyDetector)](new: D, previous: D) -> D:
     same_settings = new.settings == previous.settings  # e.g. Home Assistant's time zone
-    if same_settings and new.history_hours < REFIT_GROWTH * previous.history_hours:
+    # Hourly values against readings: the recorder now keeps enough readings, or no longer does.
+    same_pace = judges_readings(new) == judges_readings(previous)
+    if same_settings and same_pace and new.history_hours < REFIT_GROWTH * previous.history_hours:
         return previous
     new.continue_from(previous)
     return new

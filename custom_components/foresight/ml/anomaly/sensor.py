@@ -194,6 +194,8 @@ class SensorAnomalyDetector:
         The new thresholds apply from now on, but an alarm that is on stays on, feedback
         holds (a stuck run accepted as normal stays accepted), and each channel keeps the
         recent readings the previous detector had seen when they are newer than the history.
+        From a detector of another step only the alarm and the feedback periods carry over:
+        its thresholds and recent windows belong to its own pace.
         """
         self.feedback = previous.feedback
         self._gate.restore(previous._gate.to_dict())
@@ -202,6 +204,8 @@ class SensorAnomalyDetector:
             self._last_moment is None or previous._last_moment > self._last_moment
         ):
             self._last_moment = previous._last_moment
+        if previous.step != self.step:
+            return
         for name, channel in self.channels.items():
             if (old := previous.channels.get(name)) is None:
                 continue
