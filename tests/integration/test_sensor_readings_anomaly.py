@@ -208,3 +208,20 @@ async def test_a_restart_goes_on_judging_readings(
     assert restored.last_scored == before.last_scored
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, freezer_entry)
     assert diagnostics["anomaly"]["judged_every_minutes"] == 5
+
+
+async def test_with_a_day_of_readings_the_hourly_values_are_judged(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    freezer.move_to(NOW)
+    await import_freezer_hours(
+        hass, NOW.replace(minute=0) - timedelta(days=1), np.random.default_rng(3)
+    )
+    await _write_readings(hass, NOW - timedelta(days=1), NOW, np.random.default_rng(4))
+
+    entry = await _set_up(hass, [])
+
+    models = entry.runtime_data.training.data
+    assert not judges_readings(models.detector)
+    assert models.detector.step == timedelta(hours=1)
+    assert models.last_scored == NOW.replace(minute=0) - timedelta(hours=1)
