@@ -16,7 +16,7 @@ Everything stays on 127.0.0.1.
 """
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from http import HTTPStatus
 import logging
 import os
@@ -74,6 +74,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 UI_TIMEOUT_MS = STEP_TIMEOUT * 1000
+# An entity picker is tried this many times (see pick_entity).
+PICK_ATTEMPTS = 3
 DASHBOARD_DOC = REPO / "docs" / "DASHBOARD.md"
 DASHBOARD_URL = "energy-forecast"
 APEXCHARTS = "apexcharts-card.js"
@@ -176,11 +178,22 @@ async def log_in(page: Page, base: str) -> None:
 
 
 async def pick_entity(page: Page, field: int, name: str) -> None:
-    """Open the ``field``-th empty entity picker of the dialog and choose ``name``."""
-    await page.get_by_text("Select an entity").nth(field).click()
-    # Type into the picker's own search box: keys typed elsewhere are the frontend's shortcuts.
-    await page.locator("ha-picker-combo-box input").first.fill(name)
-    await page.get_by_text(name, exact=True).click()
+    """Open the ``field``-th empty entity picker of the dialog and choose ``name``.
+
+    The picker's list filters as it is typed into and renders again; once in CI a click on it
+    was lost (the picker closed with nothing chosen), so the choice is checked and made again.
+    """
+    chosen = page.locator("ha-picker-field").filter(has_text=name)
+    for _ in range(PICK_ATTEMPTS):
+        await page.get_by_text("Select an entity").nth(field).click()
+        # Type into the picker's own search box: keys typed elsewhere are the frontend's
+        # shortcuts.
+        await page.locator("ha-picker-combo-box input").first.fill(name)
+        await page.get_by_text(name, exact=True).click()
+        with suppress(AssertionError):
+            await expect(chosen).to_be_visible(timeout=5_000)
+            return
+    await expect(chosen).to_be_visible()
 
 
 async def show_dashboard(api: Api, page: Page, base: str) -> None:
