@@ -1,6 +1,5 @@
 """Diagnostics: configuration, data quality, backtest and versions; never history or models."""
 
-from datetime import timedelta
 import importlib.metadata
 import math
 import platform
@@ -9,7 +8,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from .coordinator import ForesightConfigEntry
-from .ml.anomaly import AnomalyDetector, SensorAnomalyDetector
+from .ml.anomaly import AnomalyDetector, judging_step
 from .ml.watch import SensorForecaster
 from .training_executor import training_executor
 
@@ -46,8 +45,7 @@ def _judged_every_minutes(detector: AnomalyDetector | None) -> int | None:
     """60 for hourly values; less for a sensor judged on its readings."""
     if detector is None:
         return None
-    step = detector.step if isinstance(detector, SensorAnomalyDetector) else timedelta(hours=1)
-    return int(step.total_seconds() // 60)
+    return int(judging_step(detector).total_seconds() // 60)
 
 
 async def async_get_config_entry_diagnostics(

@@ -13,6 +13,7 @@ from homeassistant.components.recorder.models import process_timestamp
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.recorder import session_scope
 import numpy as np
+from sqlalchemy import or_
 
 from .history import EntitySpec, async_recorder_read, states_as_numbers
 from .prediction import Samples
@@ -57,7 +58,16 @@ def _read_states(
             .filter(RecorderRuns.end <= end)
             .all()
         )
+        # Stopped at the window's start too: the state from before comes back dated to it.
+        running = (
+            session.query(RecorderRuns.run_id)
+            .filter(RecorderRuns.start <= start)
+            .filter(or_(RecorderRuns.end.is_(None), RecorderRuns.end >= start))
+            .first()
+        )
     stops = [process_timestamp(moment) for (moment,) in ends]
+    if running is None:
+        stops.append(start)
     return {
         entity_id: [state for state in states.get(entity_id, []) if isinstance(state, State)]
         for entity_id in entity_ids

@@ -21,6 +21,7 @@ from .ml.anomaly import (
     fit_energy_detector,
     fit_reading_detector,
     fit_sensor_detector,
+    judging_step,
     last_complete_bucket,
     restore_detector,
 )
@@ -342,10 +343,15 @@ def continue_models(new: Models, previous: Models | None) -> None:
     detector = continue_detector(new.detector, previous.detector)
     scored = previous.last_scored
     if detector is previous.detector:
-        # The kept detector goes on from the last hour it judged.
+        # The kept detector goes on from the last hour (or bucket) it judged.
         new.last_scored = scored or new.last_scored
-    elif scored is not None and (new.last_scored is None or scored > new.last_scored):
-        new.last_scored = scored
+    elif scored is not None:
+        # The replacement goes on from where the previous one stopped judging, in its own
+        # pace: after 11:35 in buckets of 5 minutes, the hours go on with the one of 11:00.
+        judged_until = scored + judging_step(previous.detector)
+        resumed = last_complete_bucket(judged_until, judging_step(new.detector))
+        if new.last_scored is None or resumed > new.last_scored:
+            new.last_scored = resumed
     new.detector = detector
     new.last_anomaly = previous.last_anomaly
 

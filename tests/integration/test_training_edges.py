@@ -1,6 +1,6 @@
 """Edges of the executor-side glue and of the sources: saved state and action responses."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant, ServiceCall, SupportsResponse
@@ -8,10 +8,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.foresight import sources, training
-from custom_components.foresight.ml.anomaly import AnomalySettings, fit_energy_detector
+from custom_components.foresight.ml.anomaly import (
+    AnomalySettings,
+    fit_energy_detector,
+    fit_reading_detector,
+    fit_sensor_detector,
+)
 from custom_components.foresight.ml.quality import DataQuality
 from custom_components.foresight.model_store import SavedState
-from tests.ml.test_anomaly_support import ZONE, household
+from tests.ml.test_anomaly_support import ZONE, household, temperature
 
 from .home import OUTDOOR
 
@@ -117,3 +122,23 @@ def test_a_replacing_detector_scores_from_the_later_of_both_hours() -> None:
         training.continue_models(new, _models(young, "kWh", scored.to_pydatetime()))
         assert new.detector is grown
         assert new.last_scored == (expected or scored.to_pydatetime())
+
+
+def test_a_change_of_pace_goes_on_from_where_the_previous_detector_stopped_judging() -> None:
+    readings = temperature(hours=72, step_seconds=60)["target"]
+    hourly = fit_sensor_detector(readings.resample("1h").mean().to_frame(), AnomalySettings())
+    five = timedelta(minutes=5)
+    buckets = fit_reading_detector(readings, five, readings.index[-1], AnomalySettings())
+    eleven = datetime(2026, 3, 2, 11, tzinfo=UTC)
+
+    # Buckets were judged up to the one of 11:35; the hours go on with the one of 11:00.
+    new = _models(hourly, "°C", eleven - timedelta(hours=1))
+    training.continue_models(new, _models(buckets, "°C", eleven + timedelta(minutes=35)))
+    assert new.detector is hourly
+    assert new.last_scored == eleven - timedelta(hours=1)
+
+    # Hours were judged up to the one of 10:00; the buckets go on after 10:55.
+    new = _models(buckets, "°C", eleven - timedelta(hours=2))
+    training.continue_models(new, _models(hourly, "°C", eleven - timedelta(hours=1)))
+    assert new.detector is buckets
+    assert new.last_scored == eleven - timedelta(minutes=5)

@@ -28,6 +28,7 @@ from .periods import Feedback, Period, period_mask
 from .readings import (
     fit_reading_detector,
     judges_readings,
+    judging_step,
     last_complete_bucket,
     readings_on_grid,
 )
@@ -107,6 +108,7 @@ __all__ = [
     "fit_reading_detector",
     "fit_sensor_detector",
     "judges_readings",
+    "judging_step",
     "last_complete_bucket",
     "period_mask",
     "readings_on_grid",

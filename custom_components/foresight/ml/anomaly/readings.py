@@ -64,6 +64,11 @@ def judges_readings(detector: object) -> TypeGuard[SensorAnomalyDetector]:
     return isinstance(detector, SensorAnomalyDetector) and detector.step < timedelta(hours=1)
 
 
+def judging_step(detector: object) -> timedelta:
+    """How long each value a detector judges stands for: a bucket of readings, or an hour."""
+    return detector.step if isinstance(detector, SensorAnomalyDetector) else timedelta(hours=1)
+
+
 def last_complete_bucket(end: datetime, step: timedelta) -> datetime:
     """Start of the last bucket of ``step`` complete by ``end`` (the last one judged)."""
     delta = pd.Timedelta(step)
