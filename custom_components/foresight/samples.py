@@ -79,17 +79,16 @@ def _as_samples(
 ) -> Samples:
     import pandas as pd  # noqa: PLC0415 - executor only: never imported in the event loop
 
-    columns = []
-    target = pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
+    readings = []
     for number, spec in enumerate(specs):
         times, values, _, _ = states_as_numbers(spec, states[spec.entity_id])
-        index = pd.DatetimeIndex(pd.to_datetime(times, unit="s", utc=True))
-        if number == 0:
-            target = pd.Series(values, index=index)
-        known = np.isfinite(values)
         name = "target" if number == 0 else spec.entity_id
-        series = pd.Series(values[known], index=index[known], name=name)
-        columns.append(series.groupby(level=0).mean())
+        readings.append(
+            pd.Series(values, index=pd.to_datetime(times, unit="s", utc=True), name=name)
+        )
+    columns = [
+        series[np.isfinite(series.to_numpy())].groupby(level=0).mean() for series in readings
+    ]
     unknown = pd.Series(np.nan, index=pd.to_datetime(stops, utc=True))
-    target = pd.concat([target, unknown]).sort_index(kind="stable")
+    target = pd.concat([readings[0], unknown]).sort_index(kind="stable")
     return Samples(pd.concat(columns, axis=1).sort_index(), target)

@@ -231,8 +231,9 @@ def _fit_detector(
     still has enough of them; on its hourly history otherwise.
     """
     fit = fit_energy_detector if settings.energy_like else fit_sensor_detector
+    anomaly_settings = settings.anomaly_settings()
     try:
-        detector = fit(frame[["target", "excluded"]], settings.anomaly_settings())
+        detector = fit(frame[["target", "excluded"]], anomaly_settings)
     except ValueError as err:
         _LOGGER.debug("No anomaly detector: %s", err)
         return None, None
@@ -244,7 +245,7 @@ def _fit_detector(
                     readings,
                     step,
                     now,
-                    settings.anomaly_settings(),
+                    anomaly_settings,
                     excluded_hours=frame["excluded"].astype(bool),
                     hourly=detector,
                 )

@@ -42,7 +42,7 @@ def readings_on_grid(readings: pd.Series, step: timedelta, end: datetime) -> pd.
     delta = pd.Timedelta(step)
     stamps = pd.DatetimeIndex(readings.index).tz_convert("UTC")
     values = readings.to_numpy(dtype=float)
-    last_bucket = (pd.Timestamp(end).tz_convert("UTC") - delta).floor(delta)
+    last_bucket = pd.Timestamp(last_complete_bucket(end, step))
     keep = np.asarray(stamps < last_bucket + delta, dtype=bool)
     if not keep.any():
         return pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
