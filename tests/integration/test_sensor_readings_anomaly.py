@@ -67,14 +67,23 @@ async def _set_up(hass: HomeAssistant, features: list[str]) -> MockConfigEntry:
     return entry
 
 
+async def _history_up_to_now(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    days_of_readings: int,
+    sensors: tuple[tuple[str, dict[str, str], float], ...] = FREEZER_ONLY,
+) -> None:
+    """Three weeks of the freezer's hourly statistics, then readings up to now."""
+    freezer.move_to(NOW)
+    readings_from = NOW - timedelta(days=days_of_readings)
+    await import_freezer_hours(hass, readings_from.replace(minute=0), np.random.default_rng(3))
+    await _write_readings(hass, readings_from, NOW, np.random.default_rng(4), sensors)
+
+
 @pytest.fixture
 async def freezer_entry(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> MockConfigEntry:
     """Three weeks of hourly statistics, then three days of readings up to now: set up."""
-    freezer.move_to(NOW)
-    await import_freezer_hours(
-        hass, NOW.replace(minute=0) - timedelta(days=3), np.random.default_rng(3)
-    )
-    await _write_readings(hass, NOW - timedelta(days=3), NOW, np.random.default_rng(4))
+    await _history_up_to_now(hass, freezer, 3)
     return await _set_up(hass, [])
 
 
@@ -115,12 +124,8 @@ async def test_a_freezer_that_stops_reporting_is_stuck_within_hours(
 async def test_a_feature_that_keeps_reporting_does_not_hide_a_stuck_freezer(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    freezer.move_to(NOW)
-    await import_freezer_hours(
-        hass, NOW.replace(minute=0) - timedelta(days=3), np.random.default_rng(3)
-    )
     both = (*FREEZER_ONLY, (OUTDOOR, OUTDOOR_ATTRIBUTES, 5.0))
-    await _write_readings(hass, NOW - timedelta(days=3), NOW, np.random.default_rng(4), both)
+    await _history_up_to_now(hass, freezer, 3, both)
     entry = await _set_up(hass, [OUTDOOR])
     assert judges_readings(entry.runtime_data.training.data.detector)
 
@@ -225,11 +230,7 @@ async def test_a_restart_goes_on_judging_readings(
 async def test_with_a_day_of_readings_the_hourly_values_are_judged(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
-    freezer.move_to(NOW)
-    await import_freezer_hours(
-        hass, NOW.replace(minute=0) - timedelta(days=1), np.random.default_rng(3)
-    )
-    await _write_readings(hass, NOW - timedelta(days=1), NOW, np.random.default_rng(4))
+    await _history_up_to_now(hass, freezer, 1)
 
     entry = await _set_up(hass, [])
 
